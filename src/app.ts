@@ -1,0 +1,68 @@
+/** Builds the HTTP app from the routes in http/. No protocol logic here. */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
+import type { Provider } from './runtime/provider.js';
+import { OAuthError } from './oauth/errors.js';
+import { sendOAuthError } from './http/respond.js';
+import { discoveryRoutes } from './http/discovery.js';
+import { tokenRoutes } from './http/token.js';
+import { userinfoRoutes } from './http/userinfo.js';
+import { authorizeRoutes } from './http/authorize.js';
+import { interactionRoutes } from './http/interaction.js';
+import { logoutRoutes } from './http/logout.js';
+import { serviceRoutes } from './http/service.js';
+
+const CORS_PATHS = /\/v1\/(token|userinfo|revoke|introspect|jwks)$|\/\.well-known\/openid-configuration$/;
+
+export async function buildApp(provider: Provider): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: provider.log as FastifyBaseLogger,
+    // Request logging is off the hot path; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: provider.config.trustProxy,
+    bodyLimit: 64 * 1024,
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+  });
+  await app.register(formbody);
+  await app.register(cookie);
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (CORS_PATHS.test(request.url.split('?')[0]!)) reply.header('access-control-allow-origin', '*');
+  });
+
+  // CORS preflight for the endpoints browsers' JavaScript may call (never the authorization endpoint).
+  app.options('/oauth2/community/:community/*', async (request, reply) => {
+    if (!CORS_PATHS.test(request.url.split('?')[0]!)) return reply.code(404).send();
+    return reply
+      .code(204)
+      .header('access-control-allow-origin', '*')
+      .header('access-control-allow-methods', 'GET, POST')
+      .header('access-control-allow-headers', 'authorization, content-type, dpop')
+      .header('access-control-max-age', '600')
+      .send();
+  });
+
+  app.setErrorHandler((err: FastifyError | Error, request, reply) => {
+    if (err instanceof OAuthError) return sendOAuthError(reply, err);
+    const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
+    if (status >= 400 && status < 500) {
+      const code = status === 413 ? 413 : 400;
+      return sendOAuthError(reply, new OAuthError('invalid_request', err.message, code));
+    }
+    request.log.error({ err }, 'unhandled error');
+    return sendOAuthError(reply, new OAuthError('server_error', 'the server failed to handle the request'));
+  });
+  app.setNotFoundHandler((_request, reply) => sendOAuthError(reply, new OAuthError('not_found', 'no such endpoint', 404)));
+
+  serviceRoutes(app, provider);
+  discoveryRoutes(app, provider);
+  authorizeRoutes(app, provider);
+  interactionRoutes(app, provider);
+  tokenRoutes(app, provider);
+  userinfoRoutes(app, provider);
+  logoutRoutes(app, provider);
+  return app;
+}

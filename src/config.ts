@@ -1,0 +1,118 @@
+/**
+ * Every environment variable Tessera reads, parsed and validated in one place into one typed object.
+ * Nothing else in the code base reads `process.env`.
+ */
+import path from 'node:path';
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'postgres'; url: string };
+
+export interface Lifetimes {
+  /** seconds */
+  accessToken: number;
+  idToken: number;
+  authorizationCode: number;
+  refreshToken: number;
+  session: number;
+  interaction: number;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  publicUrl: string;
+  /** true when PUBLIC_URL is https: cookies get `Secure`. */
+  secureCookies: boolean;
+  database: DatabaseConfig;
+  dataDir: string;
+  bootstrapFile: string | undefined;
+  /** Raw master key material (hex or base64, ≥ 32 bytes) or undefined (a dev key is generated). */
+  masterKey: string | undefined;
+  logLevel: string;
+  lifetimes: Lifetimes;
+  /** scrypt cost parameter for user passwords (power of two). */
+  passwordHashCost: number;
+  /** Create the demo community on first start when the database is empty. */
+  demo: boolean;
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {}
+
+function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got ${JSON.stringify(raw)}`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function boolVar(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+/** `sqlite:relative/path.db`, `sqlite:///absolute/path.db`, `postgres://…` (or `postgresql://…`). */
+export function parseDatabaseUrl(raw: string | undefined, dataDir: string, cwd: string): DatabaseConfig {
+  if (raw === undefined || raw === '') return { kind: 'sqlite', file: path.join(dataDir, 'tessera.db') };
+  if (/^postgres(ql)?:\/\//.test(raw)) return { kind: 'postgres', url: raw };
+  if (raw.startsWith('sqlite:')) {
+    const rest = raw.slice('sqlite:'.length);
+    if (rest.startsWith('//')) {
+      const abs = rest.slice(2);
+      if (!abs.startsWith('/')) throw new ConfigError('DATABASE_URL sqlite:/// form needs an absolute path');
+      return { kind: 'sqlite', file: abs };
+    }
+    if (rest === '') throw new ConfigError('DATABASE_URL sqlite: needs a file path');
+    if (rest === ':memory:') return { kind: 'sqlite', file: ':memory:' };
+    return { kind: 'sqlite', file: path.resolve(cwd, rest) };
+  }
+  throw new ConfigError(`DATABASE_URL must start with sqlite: or postgres://, got ${JSON.stringify(raw)}`);
+}
+
+function parsePublicUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL is not a URL: ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('PUBLIC_URL must be http or https');
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigError('PUBLIC_URL must not carry a query, fragment or credentials');
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
+  const port = intVar(env, 'PORT', 8080, 0, 65535);
+  const dataDir = path.resolve(cwd, env.TESSERA_DATA_DIR || 'data');
+  const publicUrl = parsePublicUrl(env.PUBLIC_URL || `http://localhost:${port}`);
+  return {
+    host: env.HOST || '127.0.0.1',
+    port,
+    publicUrl,
+    secureCookies: publicUrl.startsWith('https:'),
+    database: parseDatabaseUrl(env.DATABASE_URL, dataDir, cwd),
+    dataDir,
+    bootstrapFile: env.TESSERA_BOOTSTRAP ? path.resolve(cwd, env.TESSERA_BOOTSTRAP) : undefined,
+    masterKey: env.TESSERA_MASTER_KEY || undefined,
+    logLevel: env.LOG_LEVEL || 'info',
+    lifetimes: {
+      accessToken: intVar(env, 'ACCESS_TOKEN_TTL', 3600, 60, 86400),
+      idToken: intVar(env, 'ID_TOKEN_TTL', 3600, 60, 86400),
+      authorizationCode: intVar(env, 'AUTHORIZATION_CODE_TTL', 60, 10, 600),
+      refreshToken: intVar(env, 'REFRESH_TOKEN_TTL', 30 * 86400, 300, 365 * 86400),
+      session: intVar(env, 'SESSION_TTL', 14 * 86400, 300, 365 * 86400),
+      interaction: intVar(env, 'INTERACTION_TTL', 900, 60, 3600),
+    },
+    passwordHashCost: intVar(env, 'PASSWORD_HASH_COST', 32768, 1024, 1048576),
+    demo: boolVar(env, 'TESSERA_DEMO', true),
+    trustProxy: boolVar(env, 'TRUST_PROXY', false),
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * GET/POST {issuer}/v1/authorize. Untrusted client or redirect_uri → an error page (never a redirect); other errors
+ * → 303 to the redirect_uri with `error`, `state`, `iss`. No CORS here (RFC 9700 §2.6).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Provider } from '../runtime/provider.js';
+import { authorize } from '../oauth/authorize/index.js';
+import { RedirectableError } from '../oauth/authorize/pipeline.js';
+import { errorRedirect } from '../oauth/authorize/response.js';
+import { OAuthError } from '../oauth/errors.js';
+import { INTERACTION_COOKIE, interactionPath } from '../identity/interaction.js';
+import { SESSION_COOKIE } from '../identity/sessions.js';
+import { errorPage } from '../ui/pages.js';
+import { communityOf, cookieOptions, formParams, noStore, queryParams, sendPage } from './respond.js';
+
+export function authorizeRoutes(app: FastifyInstance, provider: Provider): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const community = await communityOf(provider, request);
+    try {
+      const params = request.method === 'POST' ? formParams(request) : queryParams(request);
+      const outcome = await authorize(provider, community, params, request.cookies[SESSION_COOKIE]);
+      noStore(reply);
+      if (outcome.kind === 'redirect') return reply.redirect(outcome.location, 303);
+      const path = interactionPath(community, outcome.uid);
+      reply.setCookie(INTERACTION_COOKIE, outcome.browserToken, cookieOptions(provider, path, provider.config.lifetimes.interaction));
+      return reply.redirect(path, 303);
+    } catch (err) {
+      if (err instanceof RedirectableError) {
+        return noStore(reply).redirect(errorRedirect(err.redirectUri, community.issuer, err.cause, err.state), 303);
+      }
+      if (err instanceof OAuthError) return sendPage(reply, errorPage(400, err.error, err.description));
+      throw err;
+    }
+  };
+  app.get('/oauth2/community/:community/v1/authorize', handler);
+  app.post('/oauth2/community/:community/v1/authorize', handler);
+}
+

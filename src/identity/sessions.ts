@@ -1,0 +1,54 @@
+/**
+ * SSO sessions: one cookie per browser and community (Path-scoped to the community), HttpOnly, SameSite=Lax, Secure
+ * under https. The cookie holds 256 random bits; the database keeps only its hash. `sid` (OIDC Front/Back-Channel
+ * Logout) is a separate random identifier.
+ */
+import { randomToken, sha256 } from '../keys/secrets.js';
+import { endSession, findLiveSession, insertSession } from '../store/sessions.js';
+import type { SessionTable } from '../store/schema.js';
+import type { Community } from '../runtime/community-registry.js';
+import type { Provider } from '../runtime/provider.js';
+
+export const SESSION_COOKIE = 'tessera_session';
+
+export function communityCookiePath(community: Pick<Community, 'name'>): string {
+  return `/oauth2/community/${community.name}/`;
+}
+
+export interface LoginState {
+  userId: string;
+  authTime: number;
+  amr: string[];
+  acr: string | null;
+  sid: string;
+}
+
+export function loginStateOf(session: SessionTable): LoginState {
+  return { userId: session.user_id, authTime: session.auth_time, amr: JSON.parse(session.amr) as string[], acr: session.acr, sid: session.sid };
+}
+
+export async function currentSession(provider: Provider, community: Community, cookie: string | undefined): Promise<SessionTable | undefined> {
+  if (!cookie || cookie.length > 100) return undefined;
+  return findLiveSession(provider.db, community.id, sha256(cookie), provider.clock.now());
+}
+
+export async function startSession(provider: Provider, community: Community, userId: string, amr: string[], previousCookie: string | undefined): Promise<{ cookie: string; login: LoginState }> {
+  const now = provider.clock.now();
+  const previous = await currentSession(provider, community, previousCookie);
+  if (previous) await endSession(provider.db, community.id, previous.sid, now);
+  const cookie = randomToken(32);
+  const row: SessionTable = {
+    cookie_hash: sha256(cookie),
+    sid: randomToken(16),
+    community_id: community.id,
+    user_id: userId,
+    auth_time: now,
+    acr: null,
+    amr: JSON.stringify(amr),
+    created_at: now,
+    expires_at: now + provider.config.lifetimes.session,
+    ended_at: null,
+  };
+  await insertSession(provider.db, row);
+  return { cookie, login: loginStateOf(row) };
+}

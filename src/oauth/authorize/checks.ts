@@ -1,0 +1,114 @@
+/**
+ * The authorization endpoint's checks, in order (see pipeline.ts). Each enforces the rules in its comment.
+ * Until the client and redirect_uri are trusted, errors render a page (RFC 6749 §4.1.2.1, RFC 9700 §4.11);
+ * afterwards they are redirected to the client.
+ */
+import { OAuthError, invalidRequest, unauthorizedClient } from '../errors.js';
+import { isPublicClient } from '../client.js';
+import { parseScope, requireAllowedScopes } from '../scopes.js';
+import type { Params } from '../params.js';
+import type { ResolvedClient } from '../../runtime/community-registry.js';
+import type { AuthorizationRequest } from './request.js';
+
+const MAX_PARAM = 4096;
+const CHALLENGE_SYNTAX = /^[A-Za-z0-9\-._~]{43,128}$/;
+const PROMPTS = new Set(['none', 'login', 'consent']);
+
+export function checkLengths(params: Params, names: readonly string[]): void {
+  for (const name of names) {
+    const v = params.get(name);
+    if (v !== undefined && v.length > MAX_PARAM) throw invalidRequest(`${name} is too long`);
+  }
+}
+
+const LOOPBACK_IP = new Set(['127.0.0.1', '[::1]']);
+
+/**
+ * RFC 9700 §4.1.3: simple string comparison with a registered URI. RFC 8252 §7.3: for native clients a loopback IP
+ * redirect URI matches on any port.
+ */
+export function redirectUriMatches(client: ResolvedClient, requested: string): boolean {
+  const registered = client.metadata.redirect_uris;
+  if (registered.includes(requested)) return true;
+  if (client.metadata.application_type !== 'native') return false;
+  let req: URL;
+  try {
+    req = new URL(requested);
+  } catch {
+    return false;
+  }
+  if (req.protocol !== 'http:' || !LOOPBACK_IP.has(req.hostname)) return false;
+  return registered.some((r) => {
+    const reg = new URL(r);
+    if (reg.protocol !== 'http:' || !LOOPBACK_IP.has(reg.hostname)) return false;
+    reg.port = req.port;
+    return reg.href === req.href;
+  });
+}
+
+/** response_type must be `code`, registered for the client, with the authorization_code grant. */
+export function checkResponseType(params: Params, client: ResolvedClient): 'code' {
+  const responseType = params.get('response_type');
+  if (responseType === undefined) throw invalidRequest('response_type is required');
+  if (responseType !== 'code') throw new OAuthError('unsupported_response_type', `response_type ${responseType} is not supported`);
+  if (!client.metadata.response_types.includes('code') || !client.metadata.grant_types.includes('authorization_code')) {
+    throw unauthorizedClient('client may not use response_type code');
+  }
+  return 'code';
+}
+
+/** Only `query`, the default for code (OAuth 2.0 Multiple Response Types §2.1). */
+export function checkResponseMode(params: Params): 'query' {
+  const mode = params.get('response_mode');
+  if (mode !== undefined && mode !== 'query') throw invalidRequest(`response_mode ${mode} is not supported`);
+  return 'query';
+}
+
+/** Request objects are not supported (discovery says so): OIDC Core §6 errors. */
+export function checkRequestObject(params: Params): void {
+  if (params.has('request')) throw new OAuthError('request_not_supported', 'the request parameter is not supported');
+  if (params.has('request_uri')) throw new OAuthError('request_uri_not_supported', 'the request_uri parameter is not supported');
+}
+
+/** scope is required and every value must be registered for the client. */
+export function checkScope(params: Params, client: ResolvedClient): string[] {
+  const scope = parseScope(params.get('scope'));
+  if (scope.length === 0) throw invalidRequest('scope is required');
+  requireAllowedScopes(scope, client.scopes);
+  return scope;
+}
+
+/**
+ * PKCE (RFC 7636 §4.3, RFC 9700 §2.1.1): required for public clients and clients registered with require_pkce;
+ * S256 by default-deny of `plain` unless the client's metadata allows it; method defaults to plain when absent.
+ */
+export function checkPkce(params: Params, client: ResolvedClient): Pick<AuthorizationRequest, 'code_challenge' | 'code_challenge_method'> {
+  const challenge = params.get('code_challenge');
+  const method = params.get('code_challenge_method');
+  if (challenge === undefined) {
+    if (method !== undefined) throw invalidRequest('code_challenge_method without code_challenge');
+    if (isPublicClient(client) || client.metadata.require_pkce) throw invalidRequest('PKCE code_challenge is required for this client');
+    return {};
+  }
+  if (!CHALLENGE_SYNTAX.test(challenge)) throw invalidRequest('code_challenge must be 43 to 128 unreserved characters');
+  const effective = method ?? 'plain';
+  if (effective !== 'S256' && effective !== 'plain') throw invalidRequest(`code_challenge_method ${effective} is not supported`);
+  if (effective === 'plain' && !client.metadata.allow_plain_pkce) throw invalidRequest('code_challenge_method must be S256');
+  return { code_challenge: challenge, code_challenge_method: effective };
+}
+
+/** prompt values (OIDC Core §3.1.2.1): none, login, consent; none alone. */
+export function checkPrompt(params: Params): string[] {
+  const prompt = [...new Set((params.get('prompt') ?? '').split(' ').filter(Boolean))];
+  for (const p of prompt) if (!PROMPTS.has(p)) throw invalidRequest(`prompt value ${p} is not supported`);
+  if (prompt.includes('none') && prompt.length > 1) throw invalidRequest('prompt=none must not be combined with other values');
+  return prompt;
+}
+
+/** max_age: a non-negative integer number of seconds. */
+export function checkMaxAge(params: Params): number | undefined {
+  const raw = params.get('max_age');
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,10}$/.test(raw)) throw invalidRequest('max_age must be a non-negative integer');
+  return Number(raw);
+}

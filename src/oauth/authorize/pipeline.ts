@@ -1,0 +1,108 @@
+/**
+ * The authorization endpoint as a declared pipeline (OIDC Core §3.1.2, RFC 6749 §4.1.1, RFC 9700):
+ *   client → redirect_uri → (errors redirect from here on) → request object → response_type → response_mode →
+ *   scope → PKCE → prompt → max_age → id_token_hint.
+ */
+import { compactVerify } from 'jose';
+import { OAuthError, invalidRequest } from '../errors.js';
+import type { Params } from '../params.js';
+import type { Community, ResolvedClient } from '../../runtime/community-registry.js';
+import type { Provider } from '../../runtime/provider.js';
+import type { AuthorizationRequest } from './request.js';
+import {
+  checkLengths,
+  checkMaxAge,
+  checkPkce,
+  checkPrompt,
+  checkRequestObject,
+  checkResponseMode,
+  checkResponseType,
+  checkScope,
+  redirectUriMatches,
+} from './checks.js';
+
+export const AUTHORIZATION_PARAMS = [
+  'client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'code_challenge',
+  'code_challenge_method', 'prompt', 'max_age', 'login_hint', 'ui_locales', 'acr_values', 'id_token_hint', 'display',
+  'claims_locales', 'request', 'request_uri',
+] as const;
+
+/** An error shown on Tessera's own page: the client or redirect_uri could not be trusted. */
+export class UntrustedRequestError extends OAuthError {}
+
+/** An error to send back to the validated redirect_uri. */
+export class RedirectableError extends Error {
+  constructor(
+    override readonly cause: OAuthError,
+    readonly redirectUri: string,
+    readonly state: string | undefined,
+  ) {
+    super(cause.message);
+  }
+}
+
+export interface ValidatedAuthorization {
+  client: ResolvedClient;
+  request: AuthorizationRequest;
+}
+
+async function hintedSubject(community: Community, hint: string): Promise<string> {
+  try {
+    // The hint may have expired (OIDC Core §3.1.2.1); its signature and issuer must be ours.
+    const { payload } = await compactVerify(hint, community.ownKeySet);
+    const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: unknown; sub?: unknown };
+    if (claims.iss !== community.issuer || typeof claims.sub !== 'string') throw new Error('foreign');
+    return claims.sub;
+  } catch {
+    throw invalidRequest('id_token_hint is not an ID token issued by this provider');
+  }
+}
+
+export async function validateAuthorizationRequest(provider: Provider, community: Community, params: Params): Promise<ValidatedAuthorization> {
+  let clientId: string | undefined;
+  let redirectUri: string | undefined;
+  try {
+    checkLengths(params, AUTHORIZATION_PARAMS);
+    clientId = params.get('client_id');
+    redirectUri = params.get('redirect_uri');
+  } catch (err) {
+    throw err instanceof OAuthError ? new UntrustedRequestError(err.error, err.description) : err;
+  }
+  if (clientId === undefined) throw new UntrustedRequestError('invalid_request', 'client_id is required');
+  const client = await provider.registry.client(community, clientId);
+  if (!client) throw new UntrustedRequestError('invalid_client', 'unknown client_id');
+  if (redirectUri === undefined) throw new UntrustedRequestError('invalid_request', 'redirect_uri is required');
+  if (!redirectUriMatches(client, redirectUri)) throw new UntrustedRequestError('invalid_request', 'redirect_uri is not registered for this client');
+
+  let state: string | undefined;
+  try {
+    state = params.get('state');
+  } catch (err) {
+    throw err instanceof OAuthError ? new UntrustedRequestError(err.error, err.description) : err;
+  }
+  try {
+    checkRequestObject(params);
+    const request: AuthorizationRequest = {
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      response_type: checkResponseType(params, client),
+      response_mode: checkResponseMode(params),
+      scope: checkScope(params, client),
+      ...checkPkce(params, client),
+      prompt: checkPrompt(params),
+    };
+    const maxAge = checkMaxAge(params);
+    if (maxAge !== undefined) request.max_age = maxAge;
+    const optional = { state, nonce: params.get('nonce'), login_hint: params.get('login_hint'), ui_locales: params.get('ui_locales'), acr_values: params.get('acr_values') };
+    for (const [k, v] of Object.entries(optional)) if (v !== undefined) (request as unknown as Record<string, unknown>)[k] = v;
+    // Accepted and validated (not repeated, bounded) but with no effect yet: display, claims_locales.
+    params.get('display');
+    params.get('claims_locales');
+    const hint = params.get('id_token_hint');
+    if (hint !== undefined) request.hinted_sub = await hintedSubject(community, hint);
+    return { client, request };
+  } catch (err) {
+    if (err instanceof OAuthError) throw new RedirectableError(err, redirectUri, state);
+    throw err;
+  }
+}

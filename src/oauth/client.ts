@@ -1,0 +1,58 @@
+/**
+ * Client metadata (RFC 7591 / OIDC Dynamic Registration names) as Tessera uses it at runtime.
+ */
+import type { SigningAlg } from '../keys/jws-sign.js';
+
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'password'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
+export type ClientAuthMethod = (typeof AUTH_METHODS)[number];
+
+export const RESPONSE_TYPES = ['code'] as const;
+
+export interface JwkSet {
+  keys: Record<string, unknown>[];
+}
+
+export interface ClientMetadata {
+  client_id: string;
+  client_name?: string;
+  application_type: 'web' | 'native';
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  grant_types: GrantType[];
+  response_types: string[];
+  token_endpoint_auth_method: ClientAuthMethod;
+  token_endpoint_auth_signing_alg?: string;
+  /** Space-separated scopes the client may request. */
+  scope: string;
+  jwks?: JwkSet;
+  jwks_uri?: string;
+  id_token_signed_response_alg: SigningAlg;
+  /** First-party client: no consent page. */
+  skip_consent: boolean;
+  access_token_format: 'jwt' | 'opaque';
+  /** `aud` of access tokens; the client_id when unset. */
+  access_token_audience?: string;
+  /** PKCE `plain` is refused unless this is true. */
+  allow_plain_pkce: boolean;
+  /** PKCE is always required for public clients; this requires it for a confidential client too. */
+  require_pkce: boolean;
+}
+
+export interface Client {
+  metadata: ClientMetadata;
+  secretHash: string | null;
+  secretSealed: string | null;
+  /** Allowed scopes as a set. */
+  scopes: ReadonlySet<string>;
+}
+
+export function isPublicClient(client: Client): boolean {
+  return client.metadata.token_endpoint_auth_method === 'none';
+}
+
+export function toClient(metadata: ClientMetadata, secretHash: string | null, secretSealed: string | null): Client {
+  return { metadata, secretHash, secretSealed, scopes: new Set(metadata.scope.split(' ').filter(Boolean)) };
+}

@@ -1,0 +1,47 @@
+/** OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414): lists exactly what Tessera supports. */
+import { AUTH_METHODS, GRANT_TYPES } from './client.js';
+import { STANDARD_CLAIMS, STANDARD_SCOPES } from './scopes.js';
+
+export const CLIENT_ASSERTION_ALGS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+export function endpoints(issuer: string) {
+  return {
+    authorization_endpoint: `${issuer}/v1/authorize`,
+    token_endpoint: `${issuer}/v1/token`,
+    userinfo_endpoint: `${issuer}/v1/userinfo`,
+    jwks_uri: `${issuer}/v1/jwks`,
+    introspection_endpoint: `${issuer}/v1/introspect`,
+    revocation_endpoint: `${issuer}/v1/revoke`,
+    end_session_endpoint: `${issuer}/v1/logout`,
+  };
+}
+
+export function discoveryDocument(issuer: string): Record<string, unknown> {
+  const authMethods = [...AUTH_METHODS];
+  return {
+    issuer,
+    ...endpoints(issuer),
+    scopes_supported: [...STANDARD_SCOPES],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: [...GRANT_TYPES],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['RS256', 'ES256'],
+    token_endpoint_auth_methods_supported: authMethods,
+    token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
+    introspection_endpoint_auth_methods_supported: authMethods.filter((m) => m !== 'none'),
+    introspection_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
+    revocation_endpoint_auth_methods_supported: authMethods,
+    revocation_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
+    code_challenge_methods_supported: ['S256', 'plain'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'sid', 'azp', 'at_hash', 'c_hash', ...STANDARD_CLAIMS],
+    claim_types_supported: ['normal'],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    require_request_uri_registration: false,
+    prompt_values_supported: ['none', 'login', 'consent'],
+    ui_locales_supported: ['en'],
+    authorization_response_iss_parameter_supported: true,
+  };
+}

@@ -1,0 +1,44 @@
+/** ID tokens (OIDC Core §2, §3.1.3.6): claims, and the at_hash / c_hash halves of the alg's hash. */
+import { createHash } from 'node:crypto';
+import { signJwt } from '../keys/jws-sign.js';
+import type { Community, ResolvedClient } from '../runtime/community-registry.js';
+
+/** Left half of SHA-256 (ES256 and RS256 both use SHA-256), base64url. */
+export function halfHash(value: string): string {
+  const digest = createHash('sha256').update(value, 'ascii').digest();
+  return digest.subarray(0, digest.length / 2).toString('base64url');
+}
+
+export interface IdTokenInput {
+  sub: string;
+  now: number;
+  lifetime: number;
+  authTime: number;
+  nonce?: string | null;
+  acr?: string | null;
+  amr?: string[];
+  sid?: string | null;
+  accessToken?: string;
+  code?: string;
+  extraClaims?: Record<string, unknown>;
+}
+
+export function issueIdToken(community: Community, client: ResolvedClient, input: IdTokenInput): string {
+  const claims: Record<string, unknown> = {
+    iss: community.issuer,
+    sub: input.sub,
+    aud: client.metadata.client_id,
+    exp: input.now + input.lifetime,
+    iat: input.now,
+    auth_time: input.authTime,
+  };
+  if (input.nonce) claims.nonce = input.nonce;
+  if (input.acr) claims.acr = input.acr;
+  if (input.amr && input.amr.length > 0) claims.amr = input.amr;
+  if (input.sid) claims.sid = input.sid;
+  if (input.accessToken) claims.at_hash = halfHash(input.accessToken);
+  if (input.code) claims.c_hash = halfHash(input.code);
+  if (input.extraClaims) Object.assign(claims, input.extraClaims);
+  const key = community.keys.active[client.metadata.id_token_signed_response_alg];
+  return signJwt(key, claims);
+}

@@ -1,0 +1,43 @@
+/**
+ * Request parameters from a query string or a form body. RFC 6749 §3.1: a parameter must not be repeated, and one
+ * sent without a value is treated as omitted.
+ */
+import { invalidRequest } from './errors.js';
+
+type Raw = Record<string, unknown>;
+
+export class Params {
+  private constructor(private readonly values: Raw) {}
+
+  static from(input: unknown): Params {
+    return new Params(input !== null && typeof input === 'object' ? (input as Raw) : {});
+  }
+
+  get(name: string): string | undefined {
+    const value = this.values[name];
+    if (value === undefined || value === null) return undefined;
+    if (Array.isArray(value)) throw invalidRequest(`${name} must not be repeated`);
+    if (typeof value !== 'string') throw invalidRequest(`${name} must be a string`);
+    return value === '' ? undefined : value;
+  }
+
+  require(name: string): string {
+    const value = this.get(name);
+    if (value === undefined) throw invalidRequest(`${name} is required`);
+    return value;
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  /** Plain copy of the single-valued parameters (used to store an authorization request). */
+  toRecord(names: readonly string[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const name of names) {
+      const v = this.get(name);
+      if (v !== undefined) out[name] = v;
+    }
+    return out;
+  }
+}

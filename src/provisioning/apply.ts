@@ -1,0 +1,144 @@
+/**
+ * Applies a provisioning file idempotently: everything is validated and prepared first (password hashing, key
+ * generation), then written in one transaction, so an invalid file changes nothing and the same file twice changes
+ * nothing the second time.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseProvisioning, type ClientSpec, type ProvisioningFile, type UserSpec } from './schema.js';
+import { hashPassword, verifyPassword } from '../identity/password.js';
+import { generateSigningKey, SIGNING_ALGS, type StoredSigningKey } from '../keys/signing-keys.js';
+import { hmacSha256 } from '../keys/secrets.js';
+import { seal, unseal } from '../keys/sealing.js';
+import type { Provider } from '../runtime/provider.js';
+import type { ClientTable, UserTable } from '../store/schema.js';
+
+export interface ApplySummary {
+  created: string[];
+  updated: string[];
+  unchanged: number;
+}
+
+interface PreparedCommunity {
+  name: string;
+  communityId: string;
+  isNew: boolean;
+  keys: StoredSigningKey[];
+  clientRows: { row: ClientTable; action: 'insert' | 'update' }[];
+  userRows: { row: UserTable; action: 'insert' | 'update' }[];
+}
+
+function clientMetadata(spec: ClientSpec): string {
+  const { client_secret: _secret, ...metadata } = spec;
+  return JSON.stringify(metadata);
+}
+
+export async function applyProvisioning(provider: Provider, input: unknown): Promise<ApplySummary> {
+  const file: ProvisioningFile = parseProvisioning(input);
+  const { db, clock, secrets, config } = provider;
+  const now = clock.now();
+  const summary: ApplySummary = { created: [], updated: [], unchanged: 0 };
+
+  // Prepare outside the transaction: slow work (scrypt, RSA key generation) must not hold a write lock.
+  const prepared: PreparedCommunity[] = [];
+  for (const community of file.communities) {
+    const existing = await db.selectFrom('communities').selectAll().where('name', '=', community.name).executeTakeFirst();
+    const communityId = existing?.id ?? randomUUID();
+    let keys: StoredSigningKey[] = [];
+    if (!existing) keys = await Promise.all(SIGNING_ALGS.map((alg) => generateSigningKey(alg, secrets.sealing, now)));
+
+    const clientRows: { row: ClientTable; action: 'insert' | 'update' }[] = [];
+    for (const spec of community.clients) {
+      const current = existing
+        ? await db.selectFrom('clients').selectAll().where('community_id', '=', communityId).where('client_id', '=', spec.client_id).executeTakeFirst()
+        : undefined;
+      const metadata = clientMetadata(spec);
+      const secretHash = spec.client_secret === undefined ? null : hmacSha256(secrets.secretHashing, spec.client_secret);
+      let secretSealed: string | null = null;
+      if (spec.client_secret !== undefined && spec.token_endpoint_auth_method === 'client_secret_jwt') {
+        secretSealed =
+          current?.secret_sealed && unseal(secrets.sealing, current.secret_sealed) === spec.client_secret
+            ? current.secret_sealed
+            : seal(secrets.sealing, spec.client_secret);
+      }
+      if (current && current.metadata === metadata && current.secret_hash === secretHash && current.secret_sealed === secretSealed) {
+        summary.unchanged++;
+        continue;
+      }
+      const row: ClientTable = {
+        community_id: communityId,
+        client_id: spec.client_id,
+        secret_hash: secretHash,
+        secret_sealed: secretSealed,
+        metadata,
+        created_at: current?.created_at ?? now,
+        updated_at: now,
+      };
+      clientRows.push({ row, action: current ? 'update' : 'insert' });
+      (current ? summary.updated : summary.created).push(`${community.name}/client/${spec.client_id}`);
+    }
+
+    const userRows: { row: UserTable; action: 'insert' | 'update' }[] = [];
+    for (const spec of community.users) {
+      const current = existing
+        ? await db.selectFrom('users').selectAll().where('community_id', '=', communityId).where('username', '=', spec.username).executeTakeFirst()
+        : undefined;
+      const claims = JSON.stringify(spec.claims);
+      const passwordHash = await preparePassword(spec, current?.password_hash ?? null, config.passwordHashCost);
+      if (current && current.claims === claims && current.password_hash === passwordHash) {
+        summary.unchanged++;
+        continue;
+      }
+      const row: UserTable = {
+        id: current?.id ?? randomUUID(),
+        community_id: communityId,
+        username: spec.username,
+        password_hash: passwordHash,
+        claims,
+        created_at: current?.created_at ?? now,
+        updated_at: now,
+      };
+      userRows.push({ row, action: current ? 'update' : 'insert' });
+      (current ? summary.updated : summary.created).push(`${community.name}/user/${spec.username}`);
+    }
+    if (!existing) summary.created.push(community.name);
+    else if (clientRows.length === 0 && userRows.length === 0) summary.unchanged++;
+    prepared.push({ name: community.name, communityId, isNew: !existing, keys, clientRows, userRows });
+  }
+
+  await db.transaction().execute(async (trx) => {
+    for (const c of prepared) {
+      if (c.isNew) {
+        await trx.insertInto('communities').values({ id: c.communityId, name: c.name, settings: '{}', created_at: now, updated_at: now }).execute();
+        for (const key of c.keys) await trx.insertInto('signing_keys').values({ ...key, community_id: c.communityId }).execute();
+      }
+      for (const { row, action } of c.clientRows) {
+        if (action === 'insert') await trx.insertInto('clients').values(row).execute();
+        else
+          await trx
+            .updateTable('clients')
+            .set({ secret_hash: row.secret_hash, secret_sealed: row.secret_sealed, metadata: row.metadata, updated_at: now })
+            .where('community_id', '=', row.community_id)
+            .where('client_id', '=', row.client_id)
+            .execute();
+      }
+      for (const { row, action } of c.userRows) {
+        if (action === 'insert') await trx.insertInto('users').values(row).execute();
+        else
+          await trx
+            .updateTable('users')
+            .set({ password_hash: row.password_hash, claims: row.claims, updated_at: now })
+            .where('id', '=', row.id)
+            .execute();
+      }
+    }
+  });
+  for (const c of prepared) provider.registry.invalidate(c.name);
+  return summary;
+}
+
+/** Keeps the stored hash when the password is unchanged (scrypt hashes are salted, so re-hashing would always differ). */
+async function preparePassword(spec: UserSpec, currentHash: string | null, cost: number): Promise<string | null> {
+  if (spec.password === undefined) return currentHash;
+  if (currentHash && (await verifyPassword(spec.password, currentHash, cost))) return currentHash;
+  return hashPassword(spec.password, cost);
+}

@@ -1,0 +1,216 @@
+/**
+ * The provisioning file (JSON): communities with their clients and users. Validated as a whole before anything is
+ * applied; an error names the bad field by its JSON path.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import { AUTH_METHODS, GRANT_TYPES, type ClientMetadata } from '../oauth/client.js';
+
+export interface UserSpec {
+  username: string;
+  password?: string;
+  claims: Record<string, unknown>;
+}
+
+export interface ClientSpec extends ClientMetadata {
+  client_secret?: string;
+}
+
+export interface CommunitySpec {
+  name: string;
+  clients: ClientSpec[];
+  users: UserSpec[];
+}
+
+export interface ProvisioningFile {
+  communities: CommunitySpec[];
+}
+
+export class ProvisioningError extends Error {}
+
+export const COMMUNITY_NAME = '^[a-z0-9][a-z0-9._-]{0,62}$';
+const SCOPE_TOKEN = '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$';
+const MIN_SECRET = 32;
+
+const uri = { type: 'string', minLength: 1, maxLength: 2000 };
+const clientSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['client_id'],
+  properties: {
+    client_id: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' },
+    client_secret: { type: 'string', maxLength: 512 },
+    client_name: { type: 'string', maxLength: 200 },
+    application_type: { enum: ['web', 'native'], default: 'web' },
+    redirect_uris: { type: 'array', items: uri, maxItems: 100, default: [] },
+    post_logout_redirect_uris: { type: 'array', items: uri, maxItems: 100, default: [] },
+    grant_types: { type: 'array', items: { enum: [...GRANT_TYPES] }, uniqueItems: true, default: ['authorization_code'] },
+    response_types: { type: 'array', items: { enum: ['code'] }, uniqueItems: true, default: ['code'] },
+    token_endpoint_auth_method: { enum: [...AUTH_METHODS], default: 'client_secret_basic' },
+    token_endpoint_auth_signing_alg: { enum: ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] },
+    scope: { type: 'string', maxLength: 2000, default: 'openid' },
+    jwks: {
+      type: 'object',
+      required: ['keys'],
+      properties: { keys: { type: 'array', maxItems: 20, items: { type: 'object', required: ['kty'] } } },
+    },
+    jwks_uri: uri,
+    id_token_signed_response_alg: { enum: ['RS256', 'ES256'], default: 'RS256' },
+    skip_consent: { type: 'boolean', default: false },
+    access_token_format: { enum: ['jwt', 'opaque'], default: 'jwt' },
+    access_token_audience: uri,
+    allow_plain_pkce: { type: 'boolean', default: false },
+    require_pkce: { type: 'boolean', default: false },
+  },
+} as const;
+
+const userSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['username'],
+  properties: {
+    username: { type: 'string', minLength: 1, maxLength: 200 },
+    password: { type: 'string', minLength: 8, maxLength: 1024 },
+    claims: { type: 'object', default: {} },
+  },
+} as const;
+
+const fileSchema = {
+  type: 'object',
+  required: ['communities'],
+  properties: {
+    communities: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        properties: {
+          name: { type: 'string', pattern: COMMUNITY_NAME },
+          clients: { type: 'array', items: clientSchema, default: [] },
+          users: { type: 'array', items: userSchema, default: [] },
+        },
+      },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false });
+const validate = ajv.compile(fileSchema);
+
+function describe(error: ErrorObject): string {
+  const where = error.instancePath || '(root)';
+  if (error.keyword === 'additionalProperties') {
+    return `${where}: unknown field ${JSON.stringify((error.params as { additionalProperty: string }).additionalProperty)}`;
+  }
+  if (error.keyword === 'required') {
+    return `${where}: missing field ${JSON.stringify((error.params as { missingProperty: string }).missingProperty)}`;
+  }
+  if (error.keyword === 'enum') {
+    return `${where}: must be one of ${JSON.stringify((error.params as { allowedValues: unknown[] }).allowedValues)}`;
+  }
+  return `${where}: ${error.message ?? 'is invalid'}`;
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** RFC 9700 §2.1/§2.6: absolute, no fragment; http only for loopback; no wildcard. */
+export function redirectUriProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not an absolute URI';
+  }
+  if (url.hash || value.includes('#')) return 'must not contain a fragment';
+  if (value.includes('*')) return 'must not contain wildcards';
+  if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) return 'may use http only for a loopback host';
+  if (url.protocol === 'javascript:' || url.protocol === 'data:' || url.protocol === 'file:') return 'uses a forbidden scheme';
+  return undefined;
+}
+
+function checkClient(client: ClientSpec, at: string): void {
+  const fail = (field: string, message: string): never => {
+    throw new ProvisioningError(`${at}/${field}: ${message}`);
+  };
+  client.redirect_uris.forEach((u, i) => {
+    const problem = redirectUriProblem(u);
+    if (problem) fail(`redirect_uris/${i}`, problem);
+  });
+  client.post_logout_redirect_uris.forEach((u, i) => {
+    const problem = redirectUriProblem(u);
+    if (problem) fail(`post_logout_redirect_uris/${i}`, problem);
+  });
+  const method = client.token_endpoint_auth_method;
+  if (method === 'none') {
+    if (client.client_secret !== undefined) fail('client_secret', 'a public client (token_endpoint_auth_method none) has no secret');
+    if (client.grant_types.includes('client_credentials')) fail('grant_types', 'client_credentials needs an authenticated client');
+  } else if (method === 'private_key_jwt') {
+    if (!client.jwks && !client.jwks_uri) fail('jwks', 'private_key_jwt needs jwks or jwks_uri');
+  } else if (client.client_secret === undefined) {
+    fail('client_secret', `is required for ${method}`);
+  }
+  if (client.client_secret !== undefined && client.client_secret.length < MIN_SECRET) {
+    fail('client_secret', `must be at least ${MIN_SECRET} characters`);
+  }
+  if (client.jwks && client.jwks_uri) fail('jwks_uri', 'give either jwks or jwks_uri, not both');
+  if (client.jwks_uri) {
+    try {
+      const u = new URL(client.jwks_uri);
+      if (u.protocol !== 'https:' && !LOOPBACK.has(u.hostname)) fail('jwks_uri', 'must be https');
+    } catch {
+      fail('jwks_uri', 'is not an absolute URI');
+    }
+  }
+  if (client.jwks) {
+    client.jwks.keys.forEach((k, i) => {
+      if ('d' in k || 'p' in k || 'k' in k) fail(`jwks/keys/${i}`, 'must not contain private key members');
+    });
+  }
+  if (client.grant_types.includes('authorization_code') && client.redirect_uris.length === 0) {
+    fail('redirect_uris', 'authorization_code needs at least one redirect URI');
+  }
+  if (client.grant_types.includes('refresh_token') && !client.grant_types.some((g) => g === 'authorization_code' || g === 'password')) {
+    fail('grant_types', 'refresh_token needs authorization_code or password');
+  }
+  const scopes = client.scope.split(' ').filter(Boolean);
+  scopes.forEach((s) => {
+    if (!new RegExp(SCOPE_TOKEN).test(s)) fail('scope', `invalid scope token ${JSON.stringify(s)}`);
+  });
+  if (client.access_token_audience) {
+    try {
+      new URL(client.access_token_audience);
+    } catch {
+      fail('access_token_audience', 'is not an absolute URI');
+    }
+  }
+}
+
+function uniqueBy<T>(items: readonly T[], key: (t: T) => string, at: string, field: string): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    const k = key(item);
+    if (seen.has(k)) throw new ProvisioningError(`${at}/${i}/${field}: duplicate ${JSON.stringify(k)}`);
+    seen.add(k);
+  });
+}
+
+/** Validates (and fills defaults into) a parsed provisioning document. Throws ProvisioningError naming the bad field. */
+export function parseProvisioning(input: unknown): ProvisioningFile {
+  const doc = structuredClone(input);
+  if (!validate(doc)) {
+    const first = validate.errors?.[0];
+    throw new ProvisioningError(first ? describe(first) : 'invalid provisioning file');
+  }
+  const file = doc as unknown as ProvisioningFile;
+  uniqueBy(file.communities, (c) => c.name, '/communities', 'name');
+  file.communities.forEach((community, ci) => {
+    const at = `/communities/${ci}`;
+    uniqueBy(community.clients, (c) => c.client_id, `${at}/clients`, 'client_id');
+    uniqueBy(community.users, (u) => u.username, `${at}/users`, 'username');
+    community.clients.forEach((client, i) => checkClient(client, `${at}/clients/${i}`));
+    community.users.forEach((user, i) => {
+      if ('sub' in user.claims) throw new ProvisioningError(`${at}/users/${i}/claims/sub: sub is assigned by Tessera`);
+    });
+  });
+  return file;
+}

@@ -1,0 +1,26 @@
+/** Opens the database, runs migrations and assembles the Provider value from the configuration. */
+import pino, { type Logger } from 'pino';
+import type { Config } from '../config.js';
+import { openDatabase } from '../store/database.js';
+import { migrateToLatest } from '../store/migrations.js';
+import { loadMasterKey } from '../keys/master-key.js';
+import { assertCost } from '../identity/password.js';
+import { CommunityRegistry } from './community-registry.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Provider } from './provider.js';
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.client_secret'], remove: true },
+  });
+}
+
+export async function createProvider(config: Config, log: Logger = createLogger(config), clock: Clock = systemClock): Promise<Provider> {
+  assertCost(config.passwordHashCost);
+  const secrets = loadMasterKey(config.masterKey, config.dataDir, log);
+  const { db } = openDatabase(config.database);
+  await migrateToLatest(db as never);
+  const registry = new CommunityRegistry(db, config.publicUrl, secrets.sealing);
+  return { config, db, log, clock, secrets, registry };
+}

@@ -1,0 +1,24 @@
+/** Authorization codes, stored by hash; redemption is a single atomic update (RFC 6749 §4.1.2: single use). */
+import type { Db } from './database.js';
+import type { AuthorizationCodeTable } from './schema.js';
+
+export async function insertAuthorizationCode(db: Db, row: AuthorizationCodeTable): Promise<void> {
+  await db.insertInto('authorization_codes').values(row).execute();
+}
+
+export type Redemption =
+  | { outcome: 'redeemed'; code: AuthorizationCodeTable }
+  | { outcome: 'reused'; code: AuthorizationCodeTable }
+  | { outcome: 'unknown' };
+
+export async function redeemAuthorizationCode(db: Db, codeHash: string, now: number): Promise<Redemption> {
+  const code = await db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+  if (!code) return { outcome: 'unknown' };
+  const result = await db
+    .updateTable('authorization_codes')
+    .set({ consumed_at: now })
+    .where('code_hash', '=', codeHash)
+    .where('consumed_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1 ? { outcome: 'redeemed', code } : { outcome: 'reused', code };
+}

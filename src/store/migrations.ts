@@ -1,0 +1,175 @@
+/**
+ * Schema migrations, written once with Kysely's schema builder so they run on SQLite and PostgreSQL alike.
+ * Kysely's Migrator takes a database lock (an advisory lock on PostgreSQL), so nodes starting together do not race.
+ */
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+const initial: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('communities')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull().unique())
+      .addColumn('settings', 'text', (c) => c.notNull().defaultTo('{}'))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('signing_keys')
+      .addColumn('kid', 'text', (c) => c.primaryKey())
+      .addColumn('community_id', 'text', (c) => c.notNull().references('communities.id').onDelete('cascade'))
+      .addColumn('alg', 'text', (c) => c.notNull())
+      .addColumn('public_jwk', 'text', (c) => c.notNull())
+      .addColumn('private_key', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('signing_keys_community').on('signing_keys').column('community_id').execute();
+    await db.schema
+      .createTable('clients')
+      .addColumn('community_id', 'text', (c) => c.notNull().references('communities.id').onDelete('cascade'))
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('secret_hash', 'text')
+      .addColumn('secret_sealed', 'text')
+      .addColumn('metadata', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('clients_pk', ['community_id', 'client_id'])
+      .execute();
+    await db.schema
+      .createTable('users')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('community_id', 'text', (c) => c.notNull().references('communities.id').onDelete('cascade'))
+      .addColumn('username', 'text', (c) => c.notNull())
+      .addColumn('password_hash', 'text')
+      .addColumn('claims', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('users_community_username', ['community_id', 'username'])
+      .execute();
+    await db.schema
+      .createTable('sessions')
+      .addColumn('cookie_hash', 'text', (c) => c.primaryKey())
+      .addColumn('sid', 'text', (c) => c.notNull().unique())
+      .addColumn('community_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('auth_time', 'bigint', (c) => c.notNull())
+      .addColumn('acr', 'text')
+      .addColumn('amr', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('ended_at', 'bigint')
+      .execute();
+    await db.schema
+      .createTable('interactions')
+      .addColumn('uid', 'text', (c) => c.primaryKey())
+      .addColumn('community_id', 'text', (c) => c.notNull())
+      .addColumn('request', 'text', (c) => c.notNull())
+      .addColumn('browser_hash', 'text', (c) => c.notNull())
+      .addColumn('csrf', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text')
+      .addColumn('auth_time', 'bigint')
+      .addColumn('amr', 'text')
+      .addColumn('sid', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('consumed_at', 'bigint')
+      .execute();
+    await db.schema
+      .createTable('consents')
+      .addColumn('community_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('consents_pk', ['community_id', 'user_id', 'client_id'])
+      .execute();
+    await db.schema
+      .createTable('authorization_codes')
+      .addColumn('code_hash', 'text', (c) => c.primaryKey())
+      .addColumn('grant_id', 'text', (c) => c.notNull())
+      .addColumn('community_id', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('redirect_uri', 'text', (c) => c.notNull())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('nonce', 'text')
+      .addColumn('code_challenge', 'text')
+      .addColumn('code_challenge_method', 'text')
+      .addColumn('auth_time', 'bigint', (c) => c.notNull())
+      .addColumn('acr', 'text')
+      .addColumn('amr', 'text', (c) => c.notNull())
+      .addColumn('sid', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('consumed_at', 'bigint')
+      .execute();
+    await db.schema
+      .createTable('refresh_tokens')
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('grant_id', 'text', (c) => c.notNull())
+      .addColumn('community_id', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('auth_time', 'bigint', (c) => c.notNull())
+      .addColumn('acr', 'text')
+      .addColumn('amr', 'text', (c) => c.notNull())
+      .addColumn('sid', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('consumed_at', 'bigint')
+      .addColumn('revoked_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('refresh_tokens_grant').on('refresh_tokens').column('grant_id').execute();
+    await db.schema
+      .createTable('access_tokens')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('grant_id', 'text')
+      .addColumn('community_id', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text')
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('format', 'text', (c) => c.notNull())
+      .addColumn('auth_time', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('revoked_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('access_tokens_grant').on('access_tokens').column('grant_id').execute();
+    await db.schema
+      .createTable('assertion_jtis')
+      .addColumn('community_id', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('jti', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('assertion_jtis_pk', ['community_id', 'client_id', 'jti'])
+      .execute();
+    for (const table of ['sessions', 'interactions', 'authorization_codes', 'refresh_tokens', 'access_tokens', 'assertion_jtis']) {
+      await db.schema.createIndex(`${table}_expires`).on(table).column('expires_at').execute();
+    }
+  },
+};
+
+const migrations: Record<string, Migration> = { '0001_initial': initial };
+
+const provider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};
+
+export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+  const migrator = new Migrator({ db, provider, migrationTableName: 'tessera_migrations', migrationLockTableName: 'tessera_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    const cause = error instanceof Error ? error.message : String(error ?? failed?.migrationName);
+    throw new Error(`database migration failed: ${cause}`);
+  }
+}
+
+/** Used by readiness checks. */
+export async function ping(db: Kysely<unknown>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

@@ -1,0 +1,26 @@
+/**
+ * Refresh tokens, stored by hash, grouped in families by grant. Rotation consumes the presented token atomically;
+ * only the caller whose update wins may issue the successor.
+ */
+import type { Db } from './database.js';
+import type { RefreshTokenTable } from './schema.js';
+
+export async function insertRefreshToken(db: Db, row: RefreshTokenTable): Promise<void> {
+  await db.insertInto('refresh_tokens').values(row).execute();
+}
+
+export async function findRefreshToken(db: Db, tokenHash: string): Promise<RefreshTokenTable | undefined> {
+  return db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+/** Marks the token consumed; true only for the one caller that wins the race. */
+export async function consumeRefreshToken(db: Db, tokenHash: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('refresh_tokens')
+    .set({ consumed_at: now })
+    .where('token_hash', '=', tokenHash)
+    .where('consumed_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

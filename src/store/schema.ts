@@ -1,0 +1,158 @@
+/**
+ * Table types for Kysely. One schema for SQLite and PostgreSQL: times are epoch seconds (bigint),
+ * JSON is stored as text, booleans as 0/1 integers, so every query is one code path.
+ */
+export interface CommunityTable {
+  id: string;
+  name: string;
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SigningKeyTable {
+  kid: string;
+  community_id: string;
+  alg: string;
+  public_jwk: string;
+  /** AES-256-GCM sealed PKCS#8 PEM (see keys/key-encryption.ts). */
+  private_key: string;
+  status: string;
+  created_at: number;
+}
+
+export interface ClientTable {
+  community_id: string;
+  client_id: string;
+  /** HMAC-SHA-256 of the secret under the server's secret-hash key. */
+  secret_hash: string | null;
+  /** The secret sealed with the master key; only kept for client_secret_jwt (HMAC needs the secret itself). */
+  secret_sealed: string | null;
+  metadata: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserTable {
+  id: string;
+  community_id: string;
+  username: string;
+  password_hash: string | null;
+  claims: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionTable {
+  /** SHA-256 of the cookie value. */
+  cookie_hash: string;
+  sid: string;
+  community_id: string;
+  user_id: string;
+  auth_time: number;
+  acr: string | null;
+  amr: string;
+  created_at: number;
+  expires_at: number;
+  ended_at: number | null;
+}
+
+export interface InteractionTable {
+  uid: string;
+  community_id: string;
+  /** The validated authorization request (JSON). */
+  request: string;
+  /** SHA-256 of the browser-binding cookie value. */
+  browser_hash: string;
+  csrf: string;
+  /** Set once the user authenticated during this interaction. */
+  user_id: string | null;
+  auth_time: number | null;
+  amr: string | null;
+  /** The SSO session the user is (or became) signed in with. */
+  sid: string | null;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface ConsentTable {
+  community_id: string;
+  user_id: string;
+  client_id: string;
+  scope: string;
+  updated_at: number;
+}
+
+export interface AuthorizationCodeTable {
+  code_hash: string;
+  grant_id: string;
+  community_id: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  scope: string;
+  nonce: string | null;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  auth_time: number;
+  acr: string | null;
+  amr: string;
+  sid: string | null;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface RefreshTokenTable {
+  token_hash: string;
+  grant_id: string;
+  community_id: string;
+  client_id: string;
+  user_id: string;
+  scope: string;
+  auth_time: number;
+  acr: string | null;
+  amr: string;
+  sid: string | null;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface AccessTokenTable {
+  /** `o:` + SHA-256 of an opaque token, or `j:` + the jti of a JWT access token. */
+  id: string;
+  grant_id: string | null;
+  community_id: string;
+  client_id: string;
+  user_id: string | null;
+  scope: string;
+  format: string;
+  auth_time: number | null;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface AssertionJtiTable {
+  community_id: string;
+  client_id: string;
+  jti: string;
+  expires_at: number;
+}
+
+export interface Database {
+  communities: CommunityTable;
+  signing_keys: SigningKeyTable;
+  clients: ClientTable;
+  users: UserTable;
+  sessions: SessionTable;
+  interactions: InteractionTable;
+  consents: ConsentTable;
+  authorization_codes: AuthorizationCodeTable;
+  refresh_tokens: RefreshTokenTable;
+  access_tokens: AccessTokenTable;
+  assertion_jtis: AssertionJtiTable;
+}

@@ -1,0 +1,140 @@
+/**
+ * Starts a real listening Tessera on 127.0.0.1 (random port) over a fresh SQLite file, applies a provisioning
+ * document, and gives tests the URLs, a manual clock and small HTTP helpers.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { createProvider } from '../../src/runtime/create-provider.js';
+import { applyProvisioning } from '../../src/provisioning/apply.js';
+import { buildApp } from '../../src/app.js';
+import { ManualClock } from '../../src/runtime/clock.js';
+import type { Provider } from '../../src/runtime/provider.js';
+
+export const WEB_SECRET = 'web-secret-k9Qm2xV7pL4wZ8rT3nB6yH5c';
+export const CC_SECRET = 'cc-secret-0123456789abcdefghijklmnopqrstuv';
+export const ALICE_PASSWORD = 'correct horse battery staple';
+
+/** The provisioning file of the core issue, plus the clients the tests need. */
+export function fixture(redirectUri = 'http://127.0.0.1:7777/cb'): Record<string, unknown> {
+  return {
+    communities: [
+      {
+        name: 'acme',
+        clients: [
+          {
+            client_id: 'web',
+            client_secret: WEB_SECRET,
+            redirect_uris: [redirectUri],
+            post_logout_redirect_uris: ['http://127.0.0.1:7777/bye'],
+            grant_types: ['authorization_code', 'refresh_token'],
+            response_types: ['code'],
+            token_endpoint_auth_method: 'client_secret_basic',
+            scope: 'openid profile email offline_access',
+          },
+          {
+            client_id: 'first-party',
+            client_secret: WEB_SECRET,
+            redirect_uris: [redirectUri],
+            grant_types: ['authorization_code', 'refresh_token'],
+            token_endpoint_auth_method: 'client_secret_post',
+            scope: 'openid profile email offline_access',
+            skip_consent: true,
+            access_token_format: 'opaque',
+          },
+          {
+            client_id: 'spa',
+            redirect_uris: [redirectUri],
+            grant_types: ['authorization_code', 'refresh_token'],
+            token_endpoint_auth_method: 'none',
+            scope: 'openid profile offline_access',
+            skip_consent: true,
+          },
+          {
+            client_id: 'service',
+            client_secret: CC_SECRET,
+            grant_types: ['client_credentials'],
+            response_types: [],
+            scope: 'api:read api:write',
+          },
+          {
+            client_id: 'service-opaque',
+            client_secret: CC_SECRET,
+            grant_types: ['client_credentials'],
+            response_types: [],
+            scope: 'api:read',
+            access_token_format: 'opaque',
+          },
+          {
+            client_id: 'legacy',
+            client_secret: CC_SECRET,
+            grant_types: ['password', 'refresh_token'],
+            response_types: [],
+            token_endpoint_auth_method: 'client_secret_post',
+            scope: 'openid profile email offline_access api:read',
+          },
+        ],
+        users: [
+          { username: 'alice', password: ALICE_PASSWORD, claims: { email: 'alice@example.com', email_verified: true, name: 'Alice Example' } },
+          { username: 'bob', password: 'bob-password-1234', claims: { name: 'Bob' } },
+        ],
+      },
+    ],
+  };
+}
+
+export interface TestServer {
+  base: string;
+  issuer: string;
+  provider: Provider;
+  clock: ManualClock;
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: { provisioning?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<TestServer> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tessera-test-'));
+  const config = loadConfig({
+    TESSERA_DATA_DIR: dir,
+    DATABASE_URL: `sqlite://${path.join(dir, 'test.db')}`,
+    TESSERA_MASTER_KEY: 'ab'.repeat(32),
+    PASSWORD_HASH_COST: '1024',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    ...options.env,
+  });
+  const clock = new ManualClock();
+  const provider = await createProvider(config, pino({ level: 'silent' }), clock);
+  await applyProvisioning(provider, options.provisioning ?? fixture());
+  const app = await buildApp(provider);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as AddressInfo).port;
+  const base = `http://127.0.0.1:${port}`;
+  // PUBLIC_URL is only known after listening on port 0: rebuild the issuer-bearing caches for it.
+  Object.assign(provider.config, { publicUrl: base });
+  (provider.registry as unknown as { publicUrl: string }).publicUrl = base;
+  provider.registry.invalidate();
+  return {
+    base,
+    issuer: `${base}/oauth2/community/acme`,
+    provider,
+    clock,
+    dir,
+    async close() {
+      await app.close();
+      await provider.db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function basic(id: string, secret: string): string {
+  return 'Basic ' + Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64');
+}
+
+export async function postForm(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form).toString(), redirect: 'manual' });
+}
