@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createProvider } from '../../src/runtime/create-provider.js';
@@ -95,28 +95,34 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** A free loopback port (the probe socket is closed before Tessera binds it). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
 export async function startServer(options: { provisioning?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<TestServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-test-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
   const config = loadConfig({
     TESSERA_DATA_DIR: dir,
     DATABASE_URL: `sqlite://${path.join(dir, 'test.db')}`,
     TESSERA_MASTER_KEY: 'ab'.repeat(32),
     PASSWORD_HASH_COST: '1024',
     LOG_LEVEL: 'silent',
-    PORT: '0',
+    PORT: String(port),
+    PUBLIC_URL: base,
     ...options.env,
   });
   const clock = new ManualClock();
   const provider = await createProvider(config, pino({ level: 'silent' }), clock);
   await applyProvisioning(provider, options.provisioning ?? fixture());
   const app = await buildApp(provider);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const port = (app.server.address() as AddressInfo).port;
-  const base = `http://127.0.0.1:${port}`;
-  // PUBLIC_URL is only known after listening on port 0: rebuild the issuer-bearing caches for it.
-  Object.assign(provider.config, { publicUrl: base });
-  (provider.registry as unknown as { publicUrl: string }).publicUrl = base;
-  provider.registry.invalidate();
+  await app.listen({ host: '127.0.0.1', port });
   return {
     base,
     issuer: `${base}/oauth2/community/acme`,
