@@ -1,0 +1,40 @@
+/** `tessera serve`: read config once, open the store, apply provisioning, build the app, listen, handle signals. */
+import { readFile } from 'node:fs/promises';
+import { loadConfig } from './config.js';
+import { createLogger, createProvider } from './runtime/create-provider.js';
+import { applyProvisioning } from './provisioning/apply.js';
+import { createDemoIfEmpty } from './runtime/demo.js';
+import { buildApp } from './app.js';
+
+export async function serve(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config);
+  const provider = await createProvider(config, log);
+  if (config.bootstrapFile) {
+    const summary = await applyProvisioning(provider, JSON.parse(await readFile(config.bootstrapFile, 'utf8')));
+    log.info({ file: config.bootstrapFile, created: summary.created.length, updated: summary.updated.length }, 'provisioning applied');
+  }
+  if (config.demo) await createDemoIfEmpty(provider, (text) => process.stdout.write(text));
+  const app = await buildApp(provider);
+  await app.listen({ host: config.host, port: config.port });
+  log.info({ url: config.publicUrl, database: config.database.kind }, 'tessera listening');
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'draining and shutting down');
+    app
+      .close()
+      .then(() => provider.db.destroy())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
