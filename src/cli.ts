@@ -9,6 +9,7 @@ import { applyProvisioning } from './provisioning/apply.js';
 import { ProvisioningError } from './provisioning/schema.js';
 import { MasterKeyError } from './keys/master-key.js';
 import { serve } from './serve.js';
+import { MigrationError } from './store/migrations.js';
 
 const USAGE = `usage: tessera <command>
   serve         run the provider (default; configured by environment variables, see README)
@@ -64,7 +65,7 @@ export async function runCli(argv: string[]): Promise<void> {
         throw new ConfigError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
     }
   } catch (err) {
-    const known = err instanceof ConfigError || err instanceof ProvisioningError || err instanceof MasterKeyError || (err as NodeJS.ErrnoException).code === 'ENOENT';
+    const known = err instanceof ConfigError || err instanceof ProvisioningError || err instanceof MasterKeyError || err instanceof MigrationError || (err as NodeJS.ErrnoException).code === 'ENOENT';
     process.stderr.write(`tessera: ${known ? (err as Error).message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   }

@@ -159,13 +159,16 @@ const provider: MigrationProvider = {
   },
 };
 
+/** The database could not be reached or migrated: an operator-facing error. */
+export class MigrationError extends Error {}
+
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
   const migrator = new Migrator({ db, provider, migrationTableName: 'tessera_migrations', migrationLockTableName: 'tessera_migrations_lock' });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     const cause = error instanceof Error ? error.message : String(error ?? failed?.migrationName);
-    throw new Error(`database migration failed: ${cause}`);
+    throw new MigrationError(`database migration failed: ${cause}`);
   }
 }
 
