@@ -1,5 +1,5 @@
 /** Builds the HTTP app from the routes in http/. No protocol logic here. */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import type { Provider } from './runtime/provider.js';
@@ -17,9 +17,8 @@ const CORS_PATHS = /\/v1\/(token|userinfo|revoke|introspect|jwks)$|\/\.well-know
 
 export async function buildApp(provider: Provider): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: provider.log as FastifyBaseLogger,
-    // Request logging is off the hot path; errors are still logged.
-    logController: new LogController({ disableRequestLogging: true }),
+    // No per-request child logger: request logging is off the hot path; errors are logged through provider.log.
+    logger: false,
     trustProxy: provider.config.trustProxy,
     bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: 200 },
@@ -52,7 +51,7 @@ export async function buildApp(provider: Provider): Promise<FastifyInstance> {
       const code = status === 413 ? 413 : 400;
       return sendOAuthError(reply, new OAuthError('invalid_request', err.message, code));
     }
-    request.log.error({ err }, 'unhandled error');
+    provider.log.error({ err, method: request.method, url: request.url.split('?')[0] }, 'unhandled error');
     return sendOAuthError(reply, new OAuthError('server_error', 'the server failed to handle the request'));
   });
   app.setNotFoundHandler((_request, reply) => sendOAuthError(reply, new OAuthError('not_found', 'no such endpoint', 404)));

@@ -2,7 +2,7 @@
  * `tessera serve` (default) | `tessera apply FILE` | `tessera migrate` | `tessera help`.
  * Errors the operator can fix print one line and exit 1.
  */
-import { readFile } from 'node:fs/promises';
+import { readProvisioningFile } from './provisioning/read-file.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, createProvider } from './runtime/create-provider.js';
 import { applyProvisioning } from './provisioning/apply.js';
@@ -27,15 +27,6 @@ async function withProvider<T>(work: (provider: Awaited<ReturnType<typeof create
   }
 }
 
-async function readJson(file: string): Promise<unknown> {
-  const text = await readFile(file, 'utf8');
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ProvisioningError(`${file} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
 export async function runCli(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv;
   try {
@@ -46,7 +37,7 @@ export async function runCli(argv: string[]): Promise<void> {
       case 'apply': {
         const file = rest[0];
         if (!file) throw new ConfigError('apply needs a FILE');
-        const summary = await withProvider(async (provider) => applyProvisioning(provider, await readJson(file)));
+        const summary = await withProvider(async (provider) => applyProvisioning(provider, await readProvisioningFile(file)));
         process.stdout.write(`applied ${file}: ${summary.created.length} created, ${summary.updated.length} updated, ${summary.unchanged} unchanged\n`);
         for (const item of summary.created) process.stdout.write(`  + ${item}\n`);
         for (const item of summary.updated) process.stdout.write(`  ~ ${item}\n`);

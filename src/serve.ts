@@ -1,5 +1,5 @@
 /** `tessera serve`: read config once, open the store, apply provisioning, build the app, listen, handle signals. */
-import { readFile } from 'node:fs/promises';
+import { readProvisioningFile } from './provisioning/read-file.js';
 import { loadConfig } from './config.js';
 import { createLogger, createProvider } from './runtime/create-provider.js';
 import { applyProvisioning } from './provisioning/apply.js';
@@ -11,7 +11,7 @@ export async function serve(): Promise<void> {
   const log = createLogger(config);
   const provider = await createProvider(config, log);
   if (config.bootstrapFile) {
-    const summary = await applyProvisioning(provider, JSON.parse(await readFile(config.bootstrapFile, 'utf8')));
+    const summary = await applyProvisioning(provider, await readProvisioningFile(config.bootstrapFile));
     log.info({ file: config.bootstrapFile, created: summary.created.length, updated: summary.updated.length }, 'provisioning applied');
   }
   if (config.demo) await createDemoIfEmpty(provider, (text) => process.stdout.write(text));
