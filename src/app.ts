@@ -25,11 +25,9 @@ export async function buildApp(provider: Provider): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   await app.register(formbody);
-  await app.register(cookie);
-
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
-    if (CORS_PATHS.test(request.url.split('?')[0]!)) reply.header('access-control-allow-origin', '*');
+    done(null, payload);
   });
 
   // CORS preflight for the endpoints browsers' JavaScript may call (never the authorization endpoint).
@@ -57,11 +55,24 @@ export async function buildApp(provider: Provider): Promise<FastifyInstance> {
   app.setNotFoundHandler((_request, reply) => sendOAuthError(reply, new OAuthError('not_found', 'no such endpoint', 404)));
 
   serviceRoutes(app, provider);
-  discoveryRoutes(app, provider);
-  authorizeRoutes(app, provider);
-  interactionRoutes(app, provider);
-  tokenRoutes(app, provider);
-  userinfoRoutes(app, provider);
-  logoutRoutes(app, provider);
+
+  // Endpoints for programs: CORS-readable (RFC 9700 §2.6 allows it here), no cookies parsed.
+  await app.register(async (api) => {
+    api.addHook('onSend', (_request, reply, payload, done) => {
+      reply.header('access-control-allow-origin', '*');
+      done(null, payload);
+    });
+    discoveryRoutes(api, provider);
+    tokenRoutes(api, provider);
+    userinfoRoutes(api, provider);
+  });
+
+  // Endpoints for browsers: cookies, pages, no CORS.
+  await app.register(async (browser) => {
+    await browser.register(cookie);
+    authorizeRoutes(browser, provider);
+    interactionRoutes(browser, provider);
+    logoutRoutes(browser, provider);
+  });
   return app;
 }
