@@ -13,7 +13,8 @@ function bearerToken(request: FastifyRequest): string | undefined {
     fromBody = Params.from(request.body).get('access_token');
   }
   if (header !== undefined) {
-    const match = /^(?:Bearer|DPoP) +([\x21-\x7e]+) *$/i.exec(header);
+    // Only Bearer: Tessera issues no DPoP-bound tokens, so a DPoP-scheme request has no valid proof to honour.
+    const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(header);
     if (!match) throw new OAuthError('invalid_request', 'malformed Authorization header', 400);
     if (fromBody !== undefined) throw new OAuthError('invalid_request', 'send the access token once', 400);
     return match[1];

@@ -97,9 +97,11 @@ async function verifyAssertion(provider: Provider, community: Community, client:
   const registeredAlg = client.metadata.token_endpoint_auth_signing_alg;
   const algorithms = registeredAlg ? [registeredAlg] : method === 'client_secret_jwt' ? HMAC_ALGS : ASYMMETRIC_ALGS;
   const clientId = client.metadata.client_id;
+  const now = provider.clock.now();
   let payload: JWTPayload;
   try {
-    const options = { issuer: clientId, subject: clientId, audience: audiences, algorithms, requiredClaims: ['exp', 'jti'], clockTolerance: 30 };
+    // Timed by the provider's clock, like every other expiry check.
+    const options = { issuer: clientId, subject: clientId, audience: audiences, algorithms, requiredClaims: ['exp', 'jti'], clockTolerance: 30, currentDate: new Date(now * 1000) };
     if (method === 'client_secret_jwt') {
       if (!client.secretSealed) throw invalidClient('client has no secret for client_secret_jwt');
       const secret = new TextEncoder().encode(unseal(provider.secrets.sealing, client.secretSealed));
@@ -113,7 +115,6 @@ async function verifyAssertion(provider: Provider, community: Community, client:
     const reason = err instanceof joseErrors.JOSEError ? err.message : 'verification failed';
     throw invalidClient(`client_assertion rejected: ${reason}`);
   }
-  const now = provider.clock.now();
   const exp = payload.exp!;
   if (exp - now > MAX_ASSERTION_LIFETIME) throw invalidClient('client_assertion expires too far in the future');
   if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256) throw invalidClient('client_assertion jti is invalid');

@@ -6,19 +6,17 @@ export async function insertAuthorizationCode(db: Db, row: AuthorizationCodeTabl
   await db.insertInto('authorization_codes').values(row).execute();
 }
 
-export type Redemption =
-  | { outcome: 'redeemed'; code: AuthorizationCodeTable }
-  | { outcome: 'reused'; code: AuthorizationCodeTable }
-  | { outcome: 'unknown' };
+export async function findAuthorizationCode(db: Db, codeHash: string): Promise<AuthorizationCodeTable | undefined> {
+  return db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+}
 
-export async function redeemAuthorizationCode(db: Db, codeHash: string, now: number): Promise<Redemption> {
-  const code = await db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
-  if (!code) return { outcome: 'unknown' };
+/** Marks the code used; true only for the one caller that wins. */
+export async function consumeAuthorizationCode(db: Db, codeHash: string, now: number): Promise<boolean> {
   const result = await db
     .updateTable('authorization_codes')
     .set({ consumed_at: now })
     .where('code_hash', '=', codeHash)
     .where('consumed_at', 'is', null)
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1 ? { outcome: 'redeemed', code } : { outcome: 'reused', code };
+  return Number(result.numUpdatedRows) === 1;
 }

@@ -3,11 +3,14 @@
  * - the code is bound to the client, the redirect_uri and the PKCE challenge given at the authorization endpoint;
  * - a code_verifier without a challenge is refused (RFC 9700 §4.8.2, downgrade);
  * - single use: the first redemption wins atomically; a second one fails and revokes what the first issued (§4.1.2).
+ *   Consuming the code and storing the tokens it yields is one transaction, so a racing second redemption can only
+ *   see the code used once the first one's tokens exist, and its revocation reaches them.
+ * A code presented by another client, or with a wrong redirect_uri or verifier, is refused without being used up.
  */
 import { invalidGrant, invalidRequest } from '../errors.js';
 import { sha256 } from '../../keys/secrets.js';
 import { verifierMatches, type ChallengeMethod } from '../pkce.js';
-import { redeemAuthorizationCode } from '../../store/authorization-codes.js';
+import { consumeAuthorizationCode, findAuthorizationCode } from '../../store/authorization-codes.js';
 import { revokeGrant } from '../../store/grants.js';
 import { findUserById } from '../../store/users.js';
 import type { GrantHandler } from './grant.js';
@@ -22,17 +25,18 @@ export const authorizationCodeGrant: GrantHandler = {
     const verifier = params.get('code_verifier');
     const now = provider.clock.now();
 
-    const redemption = await redeemAuthorizationCode(provider.db, sha256(code), now);
-    if (redemption.outcome === 'unknown') throw invalidGrant('authorization code is invalid');
-    const row = redemption.code;
+    const hash = sha256(code);
+    const row = await findAuthorizationCode(provider.db, hash);
+    if (!row) throw invalidGrant('authorization code is invalid');
     if (row.community_id !== community.id || row.client_id !== client.metadata.client_id) {
       throw invalidGrant('authorization code was issued to another client');
     }
-    if (redemption.outcome === 'reused') {
+    const reused = async () => {
       await revokeGrant(provider.db, row.grant_id, now);
       provider.log.warn({ community: community.name, client: row.client_id }, 'authorization code reused: grant revoked');
-      throw invalidGrant('authorization code was already used');
-    }
+      return invalidGrant('authorization code was already used');
+    };
+    if (row.consumed_at !== null) throw await reused();
     if (row.expires_at <= now) throw invalidGrant('authorization code expired');
     if (redirectUri === undefined) throw invalidRequest('redirect_uri is required');
     if (redirectUri !== row.redirect_uri) throw invalidGrant('redirect_uri does not match the authorization request');
@@ -47,16 +51,25 @@ export const authorizationCodeGrant: GrantHandler = {
     const user = await findUserById(provider.db, community.id, row.user_id);
     if (!user) throw invalidGrant('the user no longer exists');
     const scope = row.scope.split(' ').filter(Boolean);
-    return userTokenResponse(ctx, {
-      userId: row.user_id,
-      grantId: row.grant_id,
-      scope,
-      authTime: row.auth_time,
-      acr: row.acr,
-      amr: JSON.parse(row.amr) as string[],
-      sid: row.sid,
-      nonce: row.nonce,
-      issueRefresh: wantsRefreshToken(ctx, scope),
+    const response = await provider.db.transaction().execute(async (trx) => {
+      if (!(await consumeAuthorizationCode(trx, hash, now))) return undefined;
+      return userTokenResponse(
+        ctx,
+        {
+          userId: row.user_id,
+          grantId: row.grant_id,
+          scope,
+          authTime: row.auth_time,
+          acr: row.acr,
+          amr: JSON.parse(row.amr) as string[],
+          sid: row.sid,
+          nonce: row.nonce,
+          issueRefresh: wantsRefreshToken(ctx, scope),
+        },
+        trx,
+      );
     });
+    if (!response) throw await reused();
+    return response;
   },
 };
