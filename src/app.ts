@@ -55,6 +55,8 @@ export async function buildApp(provider: Provider): Promise<FastifyInstance> {
   app.setNotFoundHandler((_request, reply) => sendOAuthError(reply, new OAuthError('not_found', 'no such endpoint', 404)));
 
   serviceRoutes(app, provider);
+  // Browsers ask for it on every page; answer without a body instead of a 404 error.
+  app.get('/favicon.ico', (_request, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());
 
   // Endpoints for programs: CORS-readable (RFC 9700 §2.6 allows it here), no cookies parsed.
   await app.register(async (api) => {

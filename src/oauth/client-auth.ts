@@ -27,7 +27,6 @@ export interface ClientAuthInput {
   audiences: string[];
 }
 
-/** invalid_client is answered 401 with a Basic challenge by the HTTP layer (RFC 6749 §5.2). */
 function invalidClient(description: string): OAuthError {
   return new OAuthError('invalid_client', description);
 }
@@ -122,8 +121,24 @@ async function verifyAssertion(provider: Provider, community: Community, client:
   if (!fresh) throw invalidClient('client_assertion jti was already used');
 }
 
-/** Authenticates the calling client or throws invalid_client (401, with a Basic challenge when Basic was tried). */
+/**
+ * Authenticates the calling client or throws invalid_client. RFC 6749 §5.2: 401 (with a Basic challenge, added by the
+ * HTTP layer) when the client tried the Authorization header or sent no credentials at all; 400 when credentials in
+ * the body (client_secret_post, an assertion, a public client's client_id) were refused.
+ */
 export async function authenticateClient(provider: Provider, community: Community, input: ClientAuthInput): Promise<ResolvedClient> {
+  try {
+    return await authenticate(provider, community, input);
+  } catch (err) {
+    if (!(err instanceof OAuthError) || err.error !== 'invalid_client') throw err;
+    const { params, authorization } = input;
+    const bodyCredentials = params.has('client_id') || params.has('client_assertion') || params.has('client_secret');
+    const challenge = authorization !== undefined || !bodyCredentials;
+    throw new OAuthError('invalid_client', err.description, challenge ? 401 : 400);
+  }
+}
+
+async function authenticate(provider: Provider, community: Community, input: ClientAuthInput): Promise<ResolvedClient> {
   const p = presented(input);
   const client = await provider.registry.client(community, p.clientId);
   if (!client) throw invalidClient('unknown client or bad credentials');

@@ -155,8 +155,9 @@ describe('token endpoint: client authentication and request validation', () => {
 
     it('refuses a wrong secret', async () => {
       const res = await postToken(server, { ...CC, client_id: 'post-service', client_secret: `${POST_SECRET}x` });
-      assert.ok(res.headers.get('www-authenticate'));
-      await expectOAuthError(res, 401, 'invalid_client');
+      // RFC 6749 §5.2: credentials in the body → 400 (401 with a challenge is for the Authorization header).
+      assert.equal(res.headers.get('www-authenticate'), null);
+      await expectOAuthError(res, 400, 'invalid_client');
     });
 
     it('refuses Basic for a client registered with client_secret_post', async () => {
@@ -164,11 +165,11 @@ describe('token endpoint: client authentication and request validation', () => {
     });
 
     it('refuses the body for a client registered with client_secret_basic', async () => {
-      await expectOAuthError(await postToken(server, { ...CC, client_id: 'service', client_secret: CC_SECRET }), 401, 'invalid_client');
+      await expectOAuthError(await postToken(server, { ...CC, client_id: 'service', client_secret: CC_SECRET }), 400, 'invalid_client');
     });
 
     it('refuses client_secret without client_id', async () => {
-      await expectOAuthError(await postToken(server, { ...CC, client_secret: POST_SECRET }), 401, 'invalid_client');
+      await expectOAuthError(await postToken(server, { ...CC, client_secret: POST_SECRET }), 400, 'invalid_client');
     });
   });
 
@@ -189,49 +190,49 @@ describe('token endpoint: client authentication and request validation', () => {
     it('refuses the same assertion twice (jti replay)', async () => {
       const jwt = await assertion(hmacKey, 'HS256', { sub: 'hmac-service' });
       await expectTokens(await withAssertion(jwt));
-      await expectOAuthError(await withAssertion(jwt), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(jwt), 400, 'invalid_client');
     });
 
     it('accepts only one of several concurrent requests with the same assertion', async () => {
       const jwt = await assertion(hmacKey, 'HS256', { sub: 'hmac-service' });
       const responses = await Promise.all(Array.from({ length: 4 }, () => withAssertion(jwt)));
-      assert.deepEqual(responses.map((r) => r.status).sort(), [200, 401, 401, 401]);
+      assert.deepEqual(responses.map((r) => r.status).sort(), [200, 400, 400, 400]);
       await Promise.all(responses.map((r) => r.arrayBuffer()));
     });
 
     it('refuses a second assertion that reuses a jti', async () => {
       await expectTokens(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'hmac-service', jti: 'fixed-jti-1' })));
-      await expectOAuthError(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'hmac-service', jti: 'fixed-jti-1', exp: server.clock.now() + 90 })), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'hmac-service', jti: 'fixed-jti-1', exp: server.clock.now() + 90 })), 400, 'invalid_client');
     });
 
     it('refuses an expired assertion', async () => {
       const now = server.clock.now();
-      await expectOAuthError(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'hmac-service', iat: now - 600, exp: now - 120 })), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'hmac-service', iat: now - 600, exp: now - 120 })), 400, 'invalid_client');
     });
 
     it('refuses a wrong aud', async () => {
-      await expectOAuthError(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'hmac-service', aud: 'https://elsewhere.example/token' })), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'hmac-service', aud: 'https://elsewhere.example/token' })), 400, 'invalid_client');
     });
 
     it('refuses the introspection endpoint as aud at the token endpoint', async () => {
-      await expectOAuthError(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'hmac-service', aud: endpoints(server).introspect })), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'hmac-service', aud: endpoints(server).introspect })), 400, 'invalid_client');
     });
 
     it('refuses an assertion made with another secret', async () => {
       const other = new TextEncoder().encode(`${HMAC_SECRET}-other`);
-      await expectOAuthError(await withAssertion(await assertion(other, 'HS256', { sub: 'hmac-service' })), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(await assertion(other, 'HS256', { sub: 'hmac-service' })), 400, 'invalid_client');
     });
 
     it('refuses an assertion without jti', async () => {
-      await expectOAuthError(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'hmac-service', jti: null })), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'hmac-service', jti: null })), 400, 'invalid_client');
     });
 
     it('refuses an assertion whose iss is not the client', async () => {
-      await expectOAuthError(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'hmac-service', iss: 'someone-else' })), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'hmac-service', iss: 'someone-else' })), 400, 'invalid_client');
     });
 
     it('refuses an assertion that expires too far in the future', async () => {
-      await expectOAuthError(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'hmac-service', exp: server.clock.now() + 86400 })), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'hmac-service', exp: server.clock.now() + 86400 })), 400, 'invalid_client');
     });
 
     it('refuses the shared secret as Basic credentials (method other than registered)', async () => {
@@ -258,45 +259,45 @@ describe('token endpoint: client authentication and request validation', () => {
     });
 
     it('refuses an assertion signed with another key (same kid)', async () => {
-      await expectOAuthError(await withAssertion(await assertion(stranger.privateKey, 'RS256', { sub: 'rsa-service', kid: 'rsa-1' })), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(await assertion(stranger.privateKey, 'RS256', { sub: 'rsa-service', kid: 'rsa-1' })), 400, 'invalid_client');
     });
 
     it('refuses a jwks_uri assertion signed with another key', async () => {
-      await expectOAuthError(await withAssertion(await assertion(ec.privateKey, 'ES256', { sub: 'remote-service', kid: 'remote-1' })), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(await assertion(ec.privateKey, 'ES256', { sub: 'remote-service', kid: 'remote-1' })), 400, 'invalid_client');
     });
 
     it('refuses the same assertion twice (jti replay)', async () => {
       const jwt = await assertion(ec.privateKey, 'ES256', { sub: 'ec-service' });
       await expectTokens(await withAssertion(jwt));
-      await expectOAuthError(await withAssertion(jwt), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(jwt), 400, 'invalid_client');
     });
 
     it('refuses an expired assertion', async () => {
       const now = server.clock.now();
-      await expectOAuthError(await withAssertion(await assertion(rsa.privateKey, 'RS256', { sub: 'rsa-service', iat: now - 900, exp: now - 300 })), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(await assertion(rsa.privateKey, 'RS256', { sub: 'rsa-service', iat: now - 900, exp: now - 300 })), 400, 'invalid_client');
     });
 
     it('refuses a wrong aud', async () => {
-      await expectOAuthError(await withAssertion(await assertion(rsa.privateKey, 'RS256', { sub: 'rsa-service', aud: `${server.issuer}/v1/authorize` })), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(await assertion(rsa.privateKey, 'RS256', { sub: 'rsa-service', aud: `${server.issuer}/v1/authorize` })), 400, 'invalid_client');
     });
 
     it('refuses an HS256 assertion (symmetric alg for a key-based client)', async () => {
-      await expectOAuthError(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'rsa-service' })), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'rsa-service' })), 400, 'invalid_client');
     });
 
     it('refuses an unsigned (alg none) assertion', async () => {
       const now = server.clock.now();
       const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
       const unsigned = `${encode({ alg: 'none' })}.${encode({ iss: 'rsa-service', sub: 'rsa-service', aud: tokenUrl, jti: crypto.randomUUID(), exp: now + 60, iat: now })}.`;
-      await expectOAuthError(await withAssertion(unsigned), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(unsigned), 400, 'invalid_client');
     });
 
     it('refuses an assertion for a client registered with a secret method', async () => {
-      await expectOAuthError(await withAssertion(await assertion(new TextEncoder().encode(CC_SECRET), 'HS256', { sub: 'service' })), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(await assertion(new TextEncoder().encode(CC_SECRET), 'HS256', { sub: 'service' })), 400, 'invalid_client');
     });
 
     it('refuses an assertion that is not a JWT', async () => {
-      await expectOAuthError(await withAssertion('not-a-jwt'), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion('not-a-jwt'), 400, 'invalid_client');
     });
 
     it('refuses a wrong client_assertion_type', async () => {
@@ -309,16 +310,16 @@ describe('token endpoint: client authentication and request validation', () => {
     });
 
     it('refuses (401, not 5xx) when jwks_uri serves no valid JWKS', async () => {
-      await expectOAuthError(await withAssertion(await assertion(remote.privateKey, 'ES256', { sub: 'broken-jwks-service', kid: 'remote-1' })), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(await assertion(remote.privateKey, 'ES256', { sub: 'broken-jwks-service', kid: 'remote-1' })), 400, 'invalid_client');
     });
 
     it('refuses (401, not 5xx) when jwks_uri is unreachable', async () => {
-      await expectOAuthError(await withAssertion(await assertion(remote.privateKey, 'ES256', { sub: 'dead-jwks-service', kid: 'remote-1' })), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(await assertion(remote.privateKey, 'ES256', { sub: 'dead-jwks-service', kid: 'remote-1' })), 400, 'invalid_client');
     });
 
     it('refuses a body client_id that differs from the assertion subject', async () => {
       const jwt = await assertion(rsa.privateKey, 'RS256', { sub: 'rsa-service' });
-      await expectOAuthError(await withAssertion(jwt, { client_id: 'ec-service' }), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(jwt, { client_id: 'ec-service' }), 400, 'invalid_client');
     });
   });
 
@@ -335,7 +336,7 @@ describe('token endpoint: client authentication and request validation', () => {
     it('refuses an assertion already used at the token endpoint', async () => {
       const jwt = await assertion(hmacKey, 'HS256', { sub: 'hmac-service', aud: server.issuer });
       await expectTokens(await withAssertion(jwt));
-      await expectOAuthError(await postForm(endpoints(server).introspect, { token: 'x', client_assertion_type: JWT_BEARER, client_assertion: jwt }), 401, 'invalid_client');
+      await expectOAuthError(await postForm(endpoints(server).introspect, { token: 'x', client_assertion_type: JWT_BEARER, client_assertion: jwt }), 400, 'invalid_client');
     });
   });
 
@@ -346,11 +347,11 @@ describe('token endpoint: client authentication and request validation', () => {
     });
 
     it('refuses a client_secret from a public client', async () => {
-      await expectOAuthError(await postToken(server, { grant_type: 'authorization_code', code: 'made-up', client_id: 'spa', client_secret: 'x'.repeat(40) }), 401, 'invalid_client');
+      await expectOAuthError(await postToken(server, { grant_type: 'authorization_code', code: 'made-up', client_id: 'spa', client_secret: 'x'.repeat(40) }), 400, 'invalid_client');
     });
 
     it('refuses a confidential client presenting only its client_id', async () => {
-      await expectOAuthError(await postToken(server, { ...CC, client_id: 'service' }), 401, 'invalid_client');
+      await expectOAuthError(await postToken(server, { ...CC, client_id: 'service' }), 400, 'invalid_client');
     });
 
     it('refuses a request with no client identification at all', async () => {
@@ -494,7 +495,7 @@ describe('token endpoint: client authentication and request validation', () => {
     it('refuses an assertion that has expired by the server clock', async () => {
       const jwt = await assertion(hmacKey, 'HS256', { sub: 'hmac-service' });
       server.clock.advance(600);
-      await expectOAuthError(await withAssertion(jwt), 401, 'invalid_client');
+      await expectOAuthError(await withAssertion(jwt), 400, 'invalid_client');
       // A fresh assertion, timed by the (advanced) server clock, is accepted.
       await expectTokens(await withAssertion(await assertion(hmacKey, 'HS256', { sub: 'hmac-service' })));
     });
