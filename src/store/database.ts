@@ -32,8 +32,8 @@ function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
       let statement = statements.get(sql);
       if (!statement) {
         statement = sqlite.prepare(sql) as unknown as SqliteStatement;
-        // DDL (migrations) is not worth keeping and may be invalidated by schema changes.
-        if (statements.size < 500 && /^\s*(select|insert|update|delete)\b/i.test(sql)) statements.set(sql, statement);
+        // DDL (migrations) is not worth keeping; queries and transaction control are.
+        if (statements.size < 500 && /^\s*(select|insert|update|delete|begin|commit|rollback)\b/i.test(sql)) statements.set(sql, statement);
       }
       return statement;
     },
