@@ -9,7 +9,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../support/server.js';
+import { writeFileSync } from 'node:fs';
+import { fixture, freePort } from '../support/server.js';
 import { TestBrowser, hiddenInputs } from '../support/browser.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -21,9 +22,9 @@ interface Started {
   base: string;
 }
 
-async function start(port: number): Promise<Started> {
+async function start(port: number, extraEnv: Record<string, string> = {}, cwd = dir): Promise<Started> {
   // The same entry point `npm start` runs (after `npm ci`/`prestart` built it), with no configuration but the port.
-  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], { cwd: dir, env: { PATH: process.env.PATH, PORT: String(port), PASSWORD_HASH_COST: '1024' } });
+  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], { cwd, env: { PATH: process.env.PATH, PORT: String(port), PASSWORD_HASH_COST: '1024', ...extraEnv } });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -87,5 +88,23 @@ describe('npm start on an empty directory', () => {
     const again = await start(port);
     assert.doesNotMatch(again.output(), /shown once/, 'the demo is created once');
     assert.equal(await stop(again), 0);
+  });
+
+  it('applies TESSERA_BOOTSTRAP at every start and then skips the demo', async () => {
+    const other = mkdtempSync(path.join(tmpdir(), 'tessera-bootstrap-'));
+    try {
+      const file = path.join(other, 'provisioning.json');
+      writeFileSync(file, JSON.stringify(fixture()));
+      const port = await freePort();
+      const server = await start(port, { TESSERA_BOOTSTRAP: file, TESSERA_MASTER_KEY: 'ef'.repeat(32) }, other);
+      assert.doesNotMatch(server.output(), /shown once|TESSERA_MASTER_KEY is not set/);
+      const discovery = await fetch(`${server.base}/oauth2/community/acme/.well-known/openid-configuration`);
+      assert.equal(discovery.status, 200);
+      assert.equal(((await discovery.json()) as { issuer: string }).issuer, `${server.base}/oauth2/community/acme`);
+      assert.equal((await fetch(`${server.base}/oauth2/community/demo/v1/jwks`)).status, 404);
+      assert.equal(await stop(server), 0);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 });
