@@ -2,7 +2,7 @@
  * Validates an access token presented to introspection or userinfo: a JWT this community signed (signature, `typ`,
  * issuer, expiry, then its revocation record), or an opaque token found by hash.
  */
-import { jwtVerify } from 'jose';
+import { jwtVerify, type JWTPayload } from 'jose';
 import { findAccessToken } from '../store/access-tokens.js';
 import type { Community } from '../runtime/community-registry.js';
 import type { Provider } from '../runtime/provider.js';
@@ -24,22 +24,37 @@ export interface ActiveAccessToken {
 
 const looksLikeJwt = (token: string) => token.split('.').length === 3;
 
+/** Resource servers present the same token many times: its verified claims are kept until it expires. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+async function verifiedClaims(community: Community, token: string, now: number): Promise<JWTPayload | undefined> {
+  const cached = community.verifiedAccessTokens.get(token);
+  if (cached) return cached.exp! > now ? cached : undefined;
+  try {
+    const { payload } = await jwtVerify(token, community.ownKeySet, {
+      issuer: community.issuer,
+      typ: 'at+jwt',
+      algorithms: ['ES256'],
+      currentDate: new Date(now * 1000),
+      requiredClaims: ['exp', 'iat', 'jti', 'client_id'],
+    });
+    if (community.verifiedAccessTokens.size >= VERIFIED_CACHE_SIZE) {
+      // Oldest first (Map keeps insertion order).
+      community.verifiedAccessTokens.delete(community.verifiedAccessTokens.keys().next().value!);
+    }
+    community.verifiedAccessTokens.set(token, payload);
+    return payload;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function resolveAccessToken(provider: Provider, community: Community, token: string): Promise<ActiveAccessToken | undefined> {
   const now = provider.clock.now();
   if (token.length > 8192) return undefined;
   if (looksLikeJwt(token)) {
-    let payload;
-    try {
-      ({ payload } = await jwtVerify(token, community.ownKeySet, {
-        issuer: community.issuer,
-        typ: 'at+jwt',
-        algorithms: ['ES256'],
-        currentDate: new Date(now * 1000),
-        requiredClaims: ['exp', 'iat', 'jti', 'client_id'],
-      }));
-    } catch {
-      return undefined;
-    }
+    const payload = await verifiedClaims(community, token, now);
+    if (!payload) return undefined;
     const jti = String(payload.jti);
     const record = await findAccessToken(provider.db, jwtTokenId(jti));
     if (record?.revoked_at != null) return undefined;

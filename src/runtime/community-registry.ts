@@ -3,7 +3,7 @@
  * loaded once. Invalidated when provisioning changes a community.
  */
 import { createHash } from 'node:crypto';
-import { createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Db } from '../store/database.js';
 import { findCommunity, listSigningKeys } from '../store/communities.js';
 import { findClientRow } from '../store/clients.js';
@@ -25,6 +25,8 @@ export interface Community {
   ownKeySet: JWTVerifyGetKey;
   discovery: StaticDocument;
   jwks: StaticDocument;
+  /** Claims of JWT access tokens already verified (see oauth/access-token.ts); dropped with the community entry. */
+  verifiedAccessTokens: Map<string, JWTPayload>;
 }
 
 export interface ResolvedClient extends Client {
@@ -80,6 +82,7 @@ export class CommunityRegistry {
       ownKeySet: createLocalJWKSet(jwks),
       discovery: staticDocument(discoveryDocument(issuer)),
       jwks: staticDocument(jwks),
+      verifiedAccessTokens: new Map(),
     };
   }
 
