@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createProvider } from '../../src/runtime/create-provider.js';
@@ -104,13 +106,40 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * TESSERA_TEST_DATABASE=postgres runs every test server on its own fresh PostgreSQL database (created on the server
+ * named by TESSERA_TEST_PG_URL, default postgres://root@127.0.0.1:5432/test, and dropped afterwards).
+ */
+const PG_ADMIN_URL = process.env.TESSERA_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432/test';
+
+async function testDatabase(dir: string): Promise<{ url: string; drop(): Promise<void> }> {
+  if (process.env.TESSERA_TEST_DATABASE !== 'postgres') return { url: `sqlite://${path.join(dir, 'test.db')}`, drop: async () => undefined };
+  const name = `tessera_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.href,
+    async drop() {
+      const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
 export async function startServer(options: { provisioning?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<TestServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-test-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  const database = await testDatabase(dir);
   const config = loadConfig({
     TESSERA_DATA_DIR: dir,
-    DATABASE_URL: `sqlite://${path.join(dir, 'test.db')}`,
+    DATABASE_URL: database.url,
     TESSERA_MASTER_KEY: 'ab'.repeat(32),
     PASSWORD_HASH_COST: '1024',
     LOG_LEVEL: 'silent',
@@ -132,6 +161,7 @@ export async function startServer(options: { provisioning?: Record<string, unkno
     async close() {
       await app.close();
       await provider.db.destroy();
+      await database.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
