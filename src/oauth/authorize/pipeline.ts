@@ -62,7 +62,7 @@ export async function validateAuthorizationRequest(provider: Provider, community
   let clientId: string | undefined;
   let redirectUri: string | undefined;
   try {
-    checkLengths(params, AUTHORIZATION_PARAMS);
+    checkLengths(params, ['client_id', 'redirect_uri']);
     clientId = params.get('client_id');
     redirectUri = params.get('redirect_uri');
   } catch (err) {
@@ -74,13 +74,16 @@ export async function validateAuthorizationRequest(provider: Provider, community
   if (redirectUri === undefined) throw new UntrustedRequestError('invalid_request', 'redirect_uri is required');
   if (!redirectUriMatches(client, redirectUri)) throw new UntrustedRequestError('invalid_request', 'redirect_uri is not registered for this client');
 
+  // From here on the redirect URI is trusted: errors go back to it (a repeated or oversized state is dropped).
   let state: string | undefined;
   try {
+    checkLengths(params, ['state']);
     state = params.get('state');
   } catch (err) {
-    throw err instanceof OAuthError ? new UntrustedRequestError(err.error, err.description) : err;
+    throw err instanceof OAuthError ? new RedirectableError(err, redirectUri, undefined) : err;
   }
   try {
+    checkLengths(params, AUTHORIZATION_PARAMS);
     checkRequestObject(params);
     const request: AuthorizationRequest = {
       client_id: clientId,
