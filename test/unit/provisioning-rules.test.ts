@@ -1,0 +1,51 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseProvisioning, ProvisioningError } from '../../src/provisioning/schema.js';
+
+const SECRET = 's'.repeat(32);
+const doc = (client: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  communities: [{ name: 'acme', clients: [{ client_id: 'c', client_secret: SECRET, redirect_uris: ['https://app.example/cb'], ...client }], ...extra }],
+});
+
+function refused(input: unknown, message: RegExp): void {
+  assert.throws(() => parseProvisioning(input), (err: unknown) => err instanceof ProvisioningError && message.test(err.message));
+}
+
+describe('provisioning file validation', () => {
+  it('fills RFC 7591 defaults', () => {
+    const client = parseProvisioning(doc({})).communities[0]!.clients[0]!;
+    assert.equal(client.token_endpoint_auth_method, 'client_secret_basic');
+    assert.deepEqual(client.grant_types, ['authorization_code']);
+    assert.equal(client.id_token_signed_response_alg, 'RS256');
+    assert.equal(client.access_token_format, 'jwt');
+    assert.equal(client.application_type, 'web');
+  });
+
+  it('names the bad field', () => {
+    refused(doc({ colour: 'red' }), /^\/communities\/0\/clients\/0: unknown field "colour"$/);
+    refused(doc({ client_secret: 'short' }), /^\/communities\/0\/clients\/0\/client_secret: must be at least 32 characters$/);
+    refused(doc({ redirect_uris: ['http://app.example/cb'] }), /redirect_uris\/0: may use http only for a loopback host/);
+    refused(doc({ redirect_uris: ['https://app.example/cb#x'] }), /redirect_uris\/0: must not contain a fragment/);
+    refused(doc({ redirect_uris: ['https://*.example/cb'] }), /redirect_uris\/0/);
+    refused(doc({ redirect_uris: ['not a uri'] }), /redirect_uris\/0: is not an absolute URI/);
+    refused(doc({ client_secret: undefined }), /client_secret: is required for client_secret_basic/);
+    refused(doc({ token_endpoint_auth_method: 'none' }), /client_secret: a public client/);
+    refused(doc({ token_endpoint_auth_method: 'private_key_jwt', client_secret: undefined }), /jwks: private_key_jwt needs jwks or jwks_uri/);
+    refused(doc({ token_endpoint_auth_method: 'private_key_jwt', client_secret: undefined, jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' }] } }), /jwks\/keys\/0: must not contain private key members/);
+    refused(doc({ grant_types: ['implicit'] }), /grant_types\/0: must be one of/);
+    refused(doc({ scope: 'openid "quoted"' }), /scope: invalid scope token/);
+    refused(doc({ grant_types: ['authorization_code'], redirect_uris: [] }), /redirect_uris: authorization_code needs at least one redirect URI/);
+    refused({ communities: [{ name: 'Bad Name' }] }, /^\/communities\/0\/name: must match pattern/);
+    refused({ communities: [{ name: 'a' }, { name: 'a' }] }, /\/communities\/1\/name: duplicate "a"/);
+    refused({ communities: [{ name: 'a', clients: [{ client_id: 'x', client_secret: SECRET, redirect_uris: ['https://a/cb'] }, { client_id: 'x', client_secret: SECRET, redirect_uris: ['https://a/cb'] }] }] }, /clients\/1\/client_id: duplicate "x"/);
+    refused({ communities: [{ name: 'a', users: [{ username: 'u', claims: { sub: 'forced' } }] }] }, /claims\/sub: sub is assigned by Tessera/);
+    refused({}, /missing field "communities"/);
+  });
+
+  it('does not modify its input', () => {
+    const input = doc({});
+    const before = JSON.stringify(input);
+    parseProvisioning(input);
+    assert.equal(JSON.stringify(input), before);
+  });
+});
