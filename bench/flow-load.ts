@@ -3,7 +3,7 @@
  * with PKCE — authorize (→ login form when there is no session) → code → token exchange — for `seconds` seconds.
  * mode `sso`: every loop signs in once before the clock starts, then each flow rides the SSO session.
  * mode `login`: every flow starts in a fresh browser and submits the password.
- * Prints one JSON line: {count, seconds, p50Ms, p99Ms, errors}.
+ * Prints `measuring` and `done` around the measured window, then one JSON line: {count, seconds, p50Ms, p99Ms, errors}.
  */
 import { TestBrowser } from '../test/support/browser.js';
 import { authorizeThroughForms, pkcePair } from '../test/support/flows.js';
@@ -49,6 +49,7 @@ const latencies: number[] = [];
 let errors = 0;
 const browsers = Array.from({ length: args.concurrency }, () => new TestBrowser());
 if (args.mode === 'sso') await Promise.all(browsers.map((b) => oneFlow(b)));
+console.log('measuring');
 const start = performance.now();
 const end = start + args.seconds * 1000;
 await Promise.all(
@@ -65,6 +66,7 @@ await Promise.all(
   }),
 );
 const seconds = (performance.now() - start) / 1000;
+console.log('done');
 latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
 console.log(JSON.stringify({ count: latencies.length, seconds, p50Ms: pct(50), p99Ms: pct(99), errors }));

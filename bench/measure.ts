@@ -1,5 +1,6 @@
 /** Load runs: wrk (pinned to CPU 1) for single requests, the flow driver for multi-request flows; server CPU from /proc. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import path from 'node:path';
@@ -78,15 +79,28 @@ export interface FlowOptions {
   target: unknown;
 }
 
-/** Runs bench/flow-load.ts on CPU 1 and reads its JSON result. */
+/**
+ * Runs bench/flow-load.ts on CPU 1 and reads its JSON result. The driver prints `measuring` when its clock starts
+ * (after its own start-up and, in SSO mode, the sign-ins) and `done` when it stops: server CPU is read at those lines.
+ */
 export async function flows(options: FlowOptions): Promise<LoadResult> {
-  const before = cpuTicks(options.serverPid);
-  const { stdout } = await run(
+  const child = spawn(
     'taskset',
     ['-c', '1', 'node', '--import', 'tsx', path.join(import.meta.dirname, 'flow-load.ts'), JSON.stringify({ mode: options.mode, seconds: options.seconds, concurrency: options.concurrency, target: options.target })],
-    { maxBuffer: 1 << 20, timeout: (options.seconds + 120) * 1000 },
+    { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const after = cpuTicks(options.serverPid);
-  const r = JSON.parse(stdout.trim().split('\n').pop()!) as { count: number; seconds: number; p50Ms: number; p99Ms: number; errors: number };
+  const timer = setTimeout(() => child.kill('SIGKILL'), (options.seconds + 120) * 1000);
+  let before = NaN;
+  let after = NaN;
+  let last = '';
+  const lines = createInterface({ input: child.stdout });
+  for await (const line of lines) {
+    if (line === 'measuring') before = cpuTicks(options.serverPid);
+    else if (line === 'done') after = cpuTicks(options.serverPid);
+    else if (line.startsWith('{')) last = line;
+  }
+  clearTimeout(timer);
+  if (!last) throw new Error('the flow driver printed no result');
+  const r = JSON.parse(last) as { count: number; seconds: number; p50Ms: number; p99Ms: number; errors: number };
   return { rate: r.count / r.seconds, count: r.count, p50Ms: r.p50Ms, p99Ms: r.p99Ms, errors: r.errors, non2xx: 0, cpuMicros: r.count > 0 ? (((after - before) / CLK_TCK) * 1e6) / r.count : NaN };
 }
