@@ -8,7 +8,7 @@
  * fragments), BENCH_TARGETS (tessera,reference), BENCH_QUICK=1 (2 s, 1 s warm-up, 1 repeat), BENCH_DATABASE_URL.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { scenarios, type Scenario } from './scenarios.js';
@@ -61,8 +61,9 @@ async function main(): Promise<void> {
     const helloRuns: LoadResult[] = [];
     await wrk({ url: hello.url, seconds: warmup, connections: 32, serverPid: hello.pid });
     for (let i = 0; i < repeat; i++) helloRuns.push(await wrk({ url: hello.url, seconds: duration, connections: 32, serverPid: hello.pid }));
-    const helloRate = median(helloRuns).rate;
-    process.stdout.write(`Fastify hello-world: ${fmt(helloRate)} req/s\n`);
+    const helloMedian = median(helloRuns);
+    const helloRate = helloMedian.rate;
+    process.stdout.write(`Fastify hello-world: ${fmt(helloRate)} req/s, ${fmt(helloMedian.cpuMicros)} µs CPU per request\n`);
 
     const chosen = scenarios.filter((s) => filters.length === 0 || filters.some((f) => s.name.toLowerCase().includes(f)));
     const rows: { scenario: Scenario; results: Record<string, LoadResult> }[] = [];
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
       }
       rows.push({ scenario, results: Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)])) });
     }
-    const report = renderReport(rows, helloRate, signMicros, rss);
+    const report = renderReport(rows, helloMedian, signMicros, rss);
     process.stdout.write(`\n${report}\n`);
     if (!quick && filters.length === 0 && targets.length === 2) writeFileSync(path.join(root, 'bench', 'RESULTS.md'), report);
   } finally {
@@ -88,7 +89,8 @@ async function main(): Promise<void> {
   }
 }
 
-function renderReport(rows: { scenario: Scenario; results: Record<string, LoadResult> }[], helloRate: number, signMicros: number, rss: Record<string, number[]>): string {
+function renderReport(rows: { scenario: Scenario; results: Record<string, LoadResult> }[], hello: LoadResult, signMicros: number, rss: Record<string, number[]>): string {
+  const helloRate = hello.rate;
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? os.arch();
   const version = (JSON.parse(readFileSync(path.join(root, 'node_modules/oidc-provider/package.json'), 'utf8')) as { version: string }).version;
   const lines = [
@@ -97,7 +99,7 @@ function renderReport(rows: { scenario: Scenario; results: Record<string, LoadRe
     `Date: ${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${cpu} · ${os.cpus().length} cores · reference: oidc-provider ${version}`,
     `Conditions: server on CPU 0, load generator on CPU 1 (wrk -t1 -c32, or the flow driver with 32 loops), ${warmup} s warm-up, ${duration} s measured, median of ${repeat}; database ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}; production password hashing (scrypt N=32768).`,
     '',
-    `Ceilings in the same run: Fastify hello-world ${fmt(helloRate)} req/s; one ES256 signature ${signMicros.toFixed(1)} µs (${fmt(1e6 / signMicros)}/s).`,
+    `Ceilings in the same run: Fastify hello-world ${fmt(helloRate)} req/s (${fmt(hello.cpuMicros)} µs CPU per request); one ES256 signature ${signMicros.toFixed(1)} µs (${fmt(1e6 / signMicros)}/s).`,
     '',
     '| scenario | Tessera | reference | ratio | goal | p50 / p99 ms (Tessera) | server CPU µs/op (T / ref) | errors, non-2xx (T / ref) |',
     '|---|---:|---:|---:|---|---|---|---|',
@@ -118,6 +120,9 @@ function renderReport(rows: { scenario: Scenario; results: Record<string, LoadRe
     );
   }
   lines.push('', `Server RSS across the run (MB): ${Object.entries(rss).map(([k, v]) => `${k} ${v.join(' → ')}`).join('; ')}`, '');
+  // What bounds each figure, kept by hand next to the generated table.
+  const notes = path.join(root, 'bench', 'NOTES.md');
+  if (existsSync(notes)) lines.push(readFileSync(notes, 'utf8'));
   return lines.join('\n');
 }
 

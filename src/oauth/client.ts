@@ -9,8 +9,6 @@ export type GrantType = (typeof GRANT_TYPES)[number];
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
 export type ClientAuthMethod = (typeof AUTH_METHODS)[number];
 
-export const RESPONSE_TYPES = ['code'] as const;
-
 export interface JwkSet {
   keys: Record<string, unknown>[];
 }

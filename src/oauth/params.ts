@@ -30,14 +30,4 @@ export class Params {
   has(name: string): boolean {
     return this.get(name) !== undefined;
   }
-
-  /** Plain copy of the single-valued parameters (used to store an authorization request). */
-  toRecord(names: readonly string[]): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const name of names) {
-      const v = this.get(name);
-      if (v !== undefined) out[name] = v;
-    }
-    return out;
-  }
 }

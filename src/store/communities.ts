@@ -12,13 +12,6 @@ export async function listCommunityNames(db: Db): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-export async function insertCommunity(db: Db, row: CommunityTable, keys: readonly StoredSigningKey[]): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.insertInto('communities').values(row).execute();
-    for (const key of keys) await trx.insertInto('signing_keys').values({ ...key, community_id: row.id }).execute();
-  });
-}
-
 export async function listSigningKeys(db: Db, communityId: string): Promise<StoredSigningKey[]> {
   return db
     .selectFrom('signing_keys')

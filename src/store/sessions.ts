@@ -17,10 +17,6 @@ export async function findLiveSession(db: Db, communityId: string, cookieHash: s
     .executeTakeFirst();
 }
 
-export async function findSessionBySid(db: Db, communityId: string, sid: string): Promise<SessionTable | undefined> {
-  return db.selectFrom('sessions').selectAll().where('sid', '=', sid).where('community_id', '=', communityId).executeTakeFirst();
-}
-
 export async function endSession(db: Db, communityId: string, sid: string, now: number): Promise<void> {
   await db
     .updateTable('sessions')

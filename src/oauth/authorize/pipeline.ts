@@ -97,7 +97,10 @@ export async function validateAuthorizationRequest(provider: Provider, community
     const maxAge = checkMaxAge(params);
     if (maxAge !== undefined) request.max_age = maxAge;
     const optional = { state, nonce: params.get('nonce'), login_hint: params.get('login_hint'), ui_locales: params.get('ui_locales'), acr_values: params.get('acr_values') };
-    for (const [k, v] of Object.entries(optional)) if (v !== undefined) (request as unknown as Record<string, unknown>)[k] = v;
+    for (const key of Object.keys(optional) as (keyof typeof optional)[]) {
+      const value = optional[key];
+      if (value !== undefined) request[key] = value;
+    }
     // Accepted and validated (not repeated, bounded) but with no effect yet: display, claims_locales.
     params.get('display');
     params.get('claims_locales');
