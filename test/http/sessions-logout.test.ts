@@ -130,6 +130,24 @@ describe('SSO sessions and re-authentication', () => {
   });
 });
 
+describe('cookies under an https PUBLIC_URL', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer({ env: { PUBLIC_URL: 'https://id.example.test' } });
+  });
+  after(() => server.close());
+
+  it('marks the interaction and session cookies Secure, and the issuer is the https one', async () => {
+    const browser = new TestBrowser();
+    const start = await browser.get(authorizeUrl(server.issuer, { client_id: 'first-party', response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }));
+    assert.match(start.headers.getSetCookie().find((c) => c.startsWith('tessera_interaction='))!, /Secure/);
+    const { url, response } = await browser.follow(authorizeUrl(server.issuer, { client_id: 'first-party', response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }));
+    const res = await browser.post(url, { ...hiddenInputs(await response.text()), ...ALICE });
+    assert.match(res.headers.getSetCookie().find((c) => c.startsWith('tessera_session='))!, /Secure/);
+    assert.equal(new URL(res.headers.get('location')!).searchParams.get('iss'), 'https://id.example.test/oauth2/community/acme');
+  });
+});
+
 describe('consent', () => {
   let server: TestServer;
   before(async () => {
