@@ -23,7 +23,7 @@ export interface IdTokenInput {
   extraClaims?: Record<string, unknown>;
 }
 
-export function issueIdToken(community: Community, client: ResolvedClient, input: IdTokenInput): string {
+export function issueIdToken(community: Community, client: ResolvedClient, input: IdTokenInput): Promise<string> {
   const claims: Record<string, unknown> = {
     iss: community.issuer,
     sub: input.sub,

@@ -1,11 +1,15 @@
 /**
  * Access and refresh tokens. Access tokens are RFC 9068 JWTs (`typ: at+jwt`, ES256) by default, or opaque 256-bit
  * random strings stored by hash. Refresh tokens are opaque, stored by hash, in a family per grant.
+ *
+ * Minting (randomness, claims, signature) is kept apart from storing (the rows), so a grant signs before it opens
+ * its transaction and the transaction holds only the writes.
  */
 import { randomUUID } from 'node:crypto';
 import { signJwt } from '../keys/jws-sign.js';
 import { randomToken, sha256 } from '../keys/secrets.js';
 import type { Db } from '../store/database.js';
+import type { AccessTokenTable, RefreshTokenTable } from '../store/schema.js';
 import { insertAccessToken } from '../store/access-tokens.js';
 import { insertRefreshToken } from '../store/refresh-tokens.js';
 import type { Community, ResolvedClient } from '../runtime/community-registry.js';
@@ -31,29 +35,41 @@ export interface TokenResponse {
   id_token?: string;
 }
 
+export interface MintedAccessToken {
+  token: string;
+  expiresIn: number;
+  /** The row to store, or null for a stateless token (a client_credentials JWT). */
+  record: AccessTokenTable | null;
+}
+
+export interface MintedRefreshToken {
+  token: string;
+  record: RefreshTokenTable;
+}
+
 export const opaqueTokenId = (token: string) => `o:${sha256(token)}`;
 export const jwtTokenId = (jti: string) => `j:${jti}`;
 
-export async function issueAccessToken(db: Db, community: Community, client: ResolvedClient, subject: TokenSubject, now: number, lifetimes: Lifetimes): Promise<{ token: string; expiresIn: number }> {
+export async function mintAccessToken(community: Community, client: ResolvedClient, subject: TokenSubject, now: number, lifetimes: Lifetimes): Promise<MintedAccessToken> {
   const expiresIn = lifetimes.accessToken;
   const clientId = client.metadata.client_id;
   const scope = subject.scope.join(' ');
+  const record = (id: string, format: 'opaque' | 'jwt'): AccessTokenTable => ({
+    id,
+    grant_id: subject.grantId,
+    community_id: community.id,
+    client_id: clientId,
+    user_id: subject.userId,
+    scope,
+    format,
+    auth_time: subject.authTime ?? null,
+    created_at: now,
+    expires_at: now + expiresIn,
+    revoked_at: null,
+  });
   if (client.metadata.access_token_format === 'opaque') {
     const token = randomToken(32);
-    await insertAccessToken(db, {
-      id: opaqueTokenId(token),
-      grant_id: subject.grantId,
-      community_id: community.id,
-      client_id: clientId,
-      user_id: subject.userId,
-      scope,
-      format: 'opaque',
-      auth_time: subject.authTime ?? null,
-      created_at: now,
-      expires_at: now + expiresIn,
-      revoked_at: null,
-    });
-    return { token, expiresIn };
+    return { token, expiresIn, record: record(opaqueTokenId(token), 'opaque') };
   }
   const jti = randomUUID();
   const claims: Record<string, unknown> = {
@@ -69,29 +85,14 @@ export async function issueAccessToken(db: Db, community: Community, client: Res
   if (subject.authTime !== undefined) claims.auth_time = subject.authTime;
   if (subject.acr) claims.acr = subject.acr;
   if (subject.amr && subject.amr.length > 0) claims.amr = subject.amr;
-  const token = signJwt(community.keys.active.ES256, claims, 'at+jwt');
+  const token = await signJwt(community.keys.active.ES256, claims, 'at+jwt');
   // Tokens of a user grant are recorded so revoking the grant deactivates them; client_credentials JWTs are stateless.
-  if (subject.grantId) {
-    await insertAccessToken(db, {
-      id: jwtTokenId(jti),
-      grant_id: subject.grantId,
-      community_id: community.id,
-      client_id: clientId,
-      user_id: subject.userId,
-      scope,
-      format: 'jwt',
-      auth_time: subject.authTime ?? null,
-      created_at: now,
-      expires_at: now + expiresIn,
-      revoked_at: null,
-    });
-  }
-  return { token, expiresIn };
+  return { token, expiresIn, record: subject.grantId ? record(jwtTokenId(jti), 'jwt') : null };
 }
 
-export async function issueRefreshToken(db: Db, community: Community, client: ResolvedClient, subject: TokenSubject & { userId: string; grantId: string; authTime: number }, now: number, lifetimes: Lifetimes): Promise<string> {
+export function mintRefreshToken(community: Community, client: ResolvedClient, subject: TokenSubject & { userId: string; grantId: string; authTime: number }, now: number, lifetimes: Lifetimes): MintedRefreshToken {
   const token = randomToken(32);
-  await insertRefreshToken(db, {
+  const record: RefreshTokenTable = {
     token_hash: sha256(token),
     grant_id: subject.grantId,
     community_id: community.id,
@@ -106,6 +107,12 @@ export async function issueRefreshToken(db: Db, community: Community, client: Re
     expires_at: now + lifetimes.refreshToken,
     consumed_at: null,
     revoked_at: null,
-  });
-  return token;
+  };
+  return { token, record };
+}
+
+/** Stores what was minted (inside the caller's transaction when there is one). */
+export async function storeTokens(db: Db, access: MintedAccessToken | null, refresh?: MintedRefreshToken): Promise<void> {
+  if (access?.record) await insertAccessToken(db, access.record);
+  if (refresh) await insertRefreshToken(db, refresh.record);
 }

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
+import { groupCommitSqliteDialect } from './sqlite-group-commit.js';
 import type { DatabaseConfig } from '../config.js';
 import type { Database } from './schema.js';
 
@@ -20,26 +21,6 @@ export interface OpenedDatabase {
   kind: DatabaseConfig['kind'];
 }
 
-/**
- * better-sqlite3 prepares a statement on every call; Kysely asks for one per query. Keeping prepared statements by
- * SQL text (the set of distinct queries is small and fixed) makes every repeated query a prepared statement.
- */
-function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
-  const statements = new Map<string, SqliteStatement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(sql: string): SqliteStatement {
-      let statement = statements.get(sql);
-      if (!statement) {
-        statement = sqlite.prepare(sql) as unknown as SqliteStatement;
-        // DDL (migrations) is not worth keeping; queries and transaction control are.
-        if (statements.size < 500 && /^\s*(select|insert|update|delete|begin|commit|rollback)\b/i.test(sql)) statements.set(sql, statement);
-      }
-      return statement;
-    },
-  };
-}
-
 export function openDatabase(config: DatabaseConfig): OpenedDatabase {
   if (config.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: config.url, max: 10 });
@@ -51,5 +32,5 @@ export function openDatabase(config: DatabaseConfig): OpenedDatabase {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), kind: 'sqlite' };
+  return { db: new Kysely<Database>({ dialect: groupCommitSqliteDialect(sqlite) }), kind: 'sqlite' };
 }

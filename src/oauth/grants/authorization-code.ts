@@ -14,7 +14,8 @@ import { consumeAuthorizationCode, findAuthorizationCode } from '../../store/aut
 import { revokeGrant } from '../../store/grants.js';
 import { findUserById } from '../../store/users.js';
 import type { GrantHandler } from './grant.js';
-import { userTokenResponse, wantsRefreshToken } from './user-tokens.js';
+import { mintUserTokens, wantsRefreshToken } from './user-tokens.js';
+import { storeTokens } from '../tokens.js';
 
 export const authorizationCodeGrant: GrantHandler = {
   grantType: 'authorization_code',
@@ -51,25 +52,23 @@ export const authorizationCodeGrant: GrantHandler = {
     const user = await findUserById(provider.db, community.id, row.user_id);
     if (!user) throw invalidGrant('the user no longer exists');
     const scope = row.scope.split(' ').filter(Boolean);
-    const response = await provider.db.transaction().execute(async (trx) => {
-      if (!(await consumeAuthorizationCode(trx, hash, now))) return undefined;
-      return userTokenResponse(
-        ctx,
-        {
-          userId: row.user_id,
-          grantId: row.grant_id,
-          scope,
-          authTime: row.auth_time,
-          acr: row.acr,
-          amr: JSON.parse(row.amr) as string[],
-          sid: row.sid,
-          nonce: row.nonce,
-          issueRefresh: wantsRefreshToken(ctx, scope),
-        },
-        trx,
-      );
+    const minted = await mintUserTokens(ctx, {
+      userId: row.user_id,
+      grantId: row.grant_id,
+      scope,
+      authTime: row.auth_time,
+      acr: row.acr,
+      amr: JSON.parse(row.amr) as string[],
+      sid: row.sid,
+      nonce: row.nonce,
+      issueRefresh: wantsRefreshToken(ctx, scope),
     });
-    if (!response) throw await reused();
-    return response;
+    const redeemed = await provider.db.transaction().execute(async (trx) => {
+      if (!(await consumeAuthorizationCode(trx, hash, now))) return false;
+      await storeTokens(trx, minted.access, minted.refresh);
+      return true;
+    });
+    if (!redeemed) throw await reused();
+    return minted.response;
   },
 };

@@ -5,7 +5,7 @@
  */
 import { invalidScope } from '../errors.js';
 import { parseScope, requireAllowedScopes } from '../scopes.js';
-import { issueAccessToken, type TokenResponse } from '../tokens.js';
+import { mintAccessToken, storeTokens, type TokenResponse } from '../tokens.js';
 import type { GrantHandler } from './grant.js';
 
 const USER_SCOPES = new Set(['openid', 'offline_access', 'profile', 'email', 'address', 'phone']);
@@ -19,7 +19,8 @@ export const clientCredentialsGrant: GrantHandler = {
     requireAllowedScopes(requested, client.scopes);
     const scope = requested.length > 0 ? requested : [...client.scopes].filter((s) => !USER_SCOPES.has(s));
     const now = provider.clock.now();
-    const access = await issueAccessToken(provider.db, community, client, { userId: null, scope, grantId: null }, now, provider.config.lifetimes);
+    const access = await mintAccessToken(community, client, { userId: null, scope, grantId: null }, now, provider.config.lifetimes);
+    await storeTokens(provider.db, access);
     const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn };
     if (scope.length > 0) response.scope = scope.join(' ');
     return response;

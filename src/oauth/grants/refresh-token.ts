@@ -11,9 +11,9 @@ import { parseScope } from '../scopes.js';
 import { consumeRefreshToken, findRefreshToken } from '../../store/refresh-tokens.js';
 import { revokeGrant } from '../../store/grants.js';
 import { findUserById } from '../../store/users.js';
-import { issueRefreshToken } from '../tokens.js';
+import { mintRefreshToken, storeTokens } from '../tokens.js';
 import type { GrantHandler } from './grant.js';
-import { userTokenResponse } from './user-tokens.js';
+import { mintUserTokens } from './user-tokens.js';
 
 export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
@@ -44,14 +44,15 @@ export const refreshTokenGrant: GrantHandler = {
     if (row.consumed_at !== null) throw await replayed();
 
     const base = { userId: row.user_id, grantId: row.grant_id, authTime: row.auth_time, acr: row.acr, amr: JSON.parse(row.amr) as string[], sid: row.sid };
-    const outcome = await provider.db.transaction().execute(async (trx) => {
-      if (!(await consumeRefreshToken(trx, hash, now))) return undefined;
-      // The successor keeps the scope of the grant; the access token may be narrower.
-      const refresh = await issueRefreshToken(trx, community, client, { ...base, scope: granted }, now, provider.config.lifetimes);
-      const response = await userTokenResponse(ctx, { ...base, scope, issueRefresh: false }, trx);
-      return { ...response, refresh_token: refresh };
+    // The successor keeps the scope of the grant; the access token may be narrower.
+    const successor = mintRefreshToken(community, client, { ...base, scope: granted }, now, provider.config.lifetimes);
+    const minted = await mintUserTokens(ctx, { ...base, scope, issueRefresh: false });
+    const rotated = await provider.db.transaction().execute(async (trx) => {
+      if (!(await consumeRefreshToken(trx, hash, now))) return false;
+      await storeTokens(trx, minted.access, successor);
+      return true;
     });
-    if (!outcome) throw await replayed();
-    return outcome;
+    if (!rotated) throw await replayed();
+    return { ...minted.response, refresh_token: successor.token };
   },
 };

@@ -2,10 +2,9 @@
  * The token response for a grant that acts for a user (authorization_code, refresh_token, password): an access
  * token, a refresh token when the client may have one and asked for it, and an ID token for `openid`.
  */
-import { issueAccessToken, issueRefreshToken, type TokenResponse } from '../tokens.js';
+import { mintAccessToken, mintRefreshToken, storeTokens, type MintedAccessToken, type MintedRefreshToken, type TokenResponse } from '../tokens.js';
 import { issueIdToken } from '../id-token.js';
 import type { GrantContext } from './grant.js';
-import type { Db } from '../../store/database.js';
 
 export interface UserGrant {
   userId: string;
@@ -25,16 +24,23 @@ export function wantsRefreshToken(ctx: GrantContext, scope: readonly string[]): 
   return scope.includes('offline_access') || !scope.includes('openid');
 }
 
-export async function userTokenResponse(ctx: GrantContext, grant: UserGrant, db: Db = ctx.provider.db): Promise<TokenResponse> {
+export interface MintedUserTokens {
+  response: TokenResponse;
+  access: MintedAccessToken;
+  refresh?: MintedRefreshToken;
+}
+
+/** Signs and assembles the response; nothing is stored yet (see storeTokens). */
+export async function mintUserTokens(ctx: GrantContext, grant: UserGrant): Promise<MintedUserTokens> {
   const { provider, community, client } = ctx;
   const now = provider.clock.now();
   const lifetimes = provider.config.lifetimes;
-  const subject = { ...grant };
-  const access = await issueAccessToken(db, community, client, subject, now, lifetimes);
+  const access = await mintAccessToken(community, client, grant, now, lifetimes);
   const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: grant.scope.join(' ') };
-  if (grant.issueRefresh) response.refresh_token = await issueRefreshToken(db, community, client, subject, now, lifetimes);
+  const refresh = grant.issueRefresh ? mintRefreshToken(community, client, grant, now, lifetimes) : undefined;
+  if (refresh) response.refresh_token = refresh.token;
   if (grant.scope.includes('openid')) {
-    response.id_token = issueIdToken(community, client, {
+    response.id_token = await issueIdToken(community, client, {
       sub: grant.userId,
       now,
       lifetime: lifetimes.idToken,
@@ -46,5 +52,12 @@ export async function userTokenResponse(ctx: GrantContext, grant: UserGrant, db:
       accessToken: access.token,
     });
   }
-  return response;
+  return refresh ? { response, access, refresh } : { response, access };
+}
+
+/** Mints and stores, for a grant that needs no transaction of its own (password). */
+export async function userTokenResponse(ctx: GrantContext, grant: UserGrant): Promise<TokenResponse> {
+  const minted = await mintUserTokens(ctx, grant);
+  await storeTokens(ctx.provider.db, minted.access, minted.refresh);
+  return minted.response;
 }
