@@ -148,8 +148,11 @@ async function authenticate(provider: Provider, community: Community, input: Cli
   if (!methodOk) throw invalidClient(`client must authenticate with ${registered}`);
 
   if (p.secret !== undefined) {
-    if (!client.secretHash || !safeEqual(hmacSha256(provider.secrets.secretHashing, p.secret), client.secretHash)) {
-      throw invalidClient('unknown client or bad credentials');
+    if (client.verifiedSecret === undefined || !safeEqual(p.secret, client.verifiedSecret)) {
+      if (!client.secretHash || !safeEqual(hmacSha256(provider.secrets.secretHashing, p.secret), client.secretHash)) {
+        throw invalidClient('unknown client or bad credentials');
+      }
+      client.verifiedSecret = p.secret;
     }
   } else if (p.assertion !== undefined) {
     await verifyAssertion(provider, community, client, p.assertion, input.audiences);

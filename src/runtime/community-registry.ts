@@ -32,6 +32,11 @@ export interface Community {
 export interface ResolvedClient extends Client {
   /** Keys for private_key_jwt assertions, built once per client. */
   assertionKeys?: JWTVerifyGetKey;
+  /**
+   * The secret last presented and verified against `secretHash`: a repeated presentation is compared to it in
+   * constant time without computing the HMAC again. Dropped with the client entry when the client changes.
+   */
+  verifiedSecret?: string;
 }
 
 function staticDocument(value: unknown): StaticDocument {

@@ -4,13 +4,16 @@
  */
 import type { Db } from './database.js';
 import type { AccessTokenTable } from './schema.js';
+import { preparedQuery } from './prepared.js';
 
 export async function insertAccessToken(db: Db, row: AccessTokenTable): Promise<void> {
   await db.insertInto('access_tokens').values(row).execute();
 }
 
+const selectAccessToken = preparedQuery(1, (db, id: string) => db.selectFrom('access_tokens').selectAll().where('id', '=', id));
+
 export async function findAccessToken(db: Db, id: string): Promise<AccessTokenTable | undefined> {
-  return db.selectFrom('access_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await selectAccessToken(db, id))[0];
 }
 
 export async function revokeAccessToken(db: Db, row: AccessTokenTable, now: number): Promise<void> {

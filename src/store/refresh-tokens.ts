@@ -4,13 +4,16 @@
  */
 import type { Db } from './database.js';
 import type { RefreshTokenTable } from './schema.js';
+import { preparedQuery } from './prepared.js';
 
 export async function insertRefreshToken(db: Db, row: RefreshTokenTable): Promise<void> {
   await db.insertInto('refresh_tokens').values(row).execute();
 }
 
+const selectRefreshToken = preparedQuery(1, (db, tokenHash: string) => db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash));
+
 export async function findRefreshToken(db: Db, tokenHash: string): Promise<RefreshTokenTable | undefined> {
-  return db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+  return (await selectRefreshToken(db, tokenHash))[0];
 }
 
 /** Marks the token consumed; true only for the one caller that wins the race. */

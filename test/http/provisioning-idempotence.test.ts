@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyProvisioning } from '../../src/provisioning/apply.js';
 import { ProvisioningError } from '../../src/provisioning/schema.js';
-import { ALICE_PASSWORD, WEB_SECRET, fixture, startServer, type TestServer } from '../support/server.js';
+import { ALICE_PASSWORD, CC_SECRET, WEB_SECRET, basic, fixture, startServer, type TestServer } from '../support/server.js';
+import { postToken } from '../support/token-helpers.js';
 import { TestBrowser, hiddenInputs } from '../support/browser.js';
 import { authorizeUrl, pkcePair } from '../support/flows.js';
 
@@ -54,6 +55,20 @@ describe('applying provisioning', () => {
     const res = await fetch(url, { redirect: 'manual' });
     assert.equal(res.status, 303);
     assert.match(res.headers.get('location')!, /\/v1\/interaction\//);
+  });
+
+  it('a rotated client secret replaces the old one at once, even after the old one was just used', async () => {
+    const cc = (secret: string) => postToken(server, { grant_type: 'client_credentials' }, { authorization: basic('service', secret) });
+    assert.equal((await cc(CC_SECRET)).status, 200);
+    assert.equal((await cc(CC_SECRET)).status, 200, 'the remembered secret still verifies');
+    assert.equal((await cc(`${CC_SECRET}-wrong`)).status, 401, 'a wrong one does not, after a right one');
+    const rotated = `${CC_SECRET}-rotated`;
+    const doc = fixture() as { communities: { clients: { client_id: string; client_secret?: string }[] }[] };
+    doc.communities[0]!.clients.find((c) => c.client_id === 'service')!.client_secret = rotated;
+    assert.ok((await applyProvisioning(server.provider, doc)).updated.includes('acme/client/service'));
+    assert.equal((await cc(CC_SECRET)).status, 401, 'the old secret is refused');
+    assert.equal((await cc(rotated)).status, 200);
+    await applyProvisioning(server.provider, fixture());
   });
 
   it('a changed password replaces the old one', async () => {
