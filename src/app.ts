@@ -5,6 +5,7 @@ import cookie from '@fastify/cookie';
 import type { Provider } from './runtime/provider.js';
 import { OAuthError } from './oauth/errors.js';
 import { sendOAuthError } from './http/respond.js';
+import { isDatabaseUnavailable } from './store/database.js';
 import { discoveryRoutes } from './http/discovery.js';
 import { tokenRoutes } from './http/token.js';
 import { userinfoRoutes } from './http/userinfo.js';
@@ -48,6 +49,12 @@ export async function buildApp(provider: Provider): Promise<FastifyInstance> {
     if (status >= 400 && status < 500) {
       const code = status === 413 ? 413 : 400;
       return sendOAuthError(reply, new OAuthError('invalid_request', err.message, code));
+    }
+    if (isDatabaseUnavailable(err)) {
+      // Fail fast and say so; the load balancer retries elsewhere, the client later (RFC 6749 temporarily_unavailable).
+      provider.log.warn({ err: err.message, method: request.method, url: request.url.split('?')[0] }, 'database unavailable');
+      reply.header('retry-after', '1');
+      return sendOAuthError(reply, new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable, retry shortly', 503));
     }
     provider.log.error({ err, method: request.method, url: request.url.split('?')[0] }, 'unhandled error');
     return sendOAuthError(reply, new OAuthError('server_error', 'the server failed to handle the request'));

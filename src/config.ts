@@ -8,6 +8,15 @@ export type DatabaseConfig =
   | { kind: 'sqlite'; file: string }
   | { kind: 'postgres'; url: string };
 
+export interface DatabaseTuning {
+  /** PostgreSQL connections per node. */
+  poolSize: number;
+  /** A statement running longer is cancelled (PostgreSQL statement_timeout; SQLite busy timeout). */
+  statementTimeoutMs: number;
+  /** Waiting longer for a connection (an unreachable database) fails the request with 503. */
+  connectTimeoutMs: number;
+}
+
 export interface Lifetimes {
   /** seconds */
   accessToken: number;
@@ -25,6 +34,14 @@ export interface Config {
   /** true when PUBLIC_URL is https: cookies get `Secure`. */
   secureCookies: boolean;
   database: DatabaseConfig;
+  databaseTuning: DatabaseTuning;
+  /** How often a node looks for changes other nodes (or `tessera apply`) made to communities, clients and keys. */
+  changePollMs: number;
+  /** How often expired rows are swept, and how many at most per table and sweep. */
+  sweepIntervalMs: number;
+  sweepBatch: number;
+  /** After SIGTERM, in-flight requests get this long to finish. */
+  shutdownGraceMs: number;
   dataDir: string;
   bootstrapFile: string | undefined;
   /** Raw master key material (hex or base64, ≥ 32 bytes) or undefined (a dev key is generated). */
@@ -99,6 +116,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     publicUrl,
     secureCookies: publicUrl.startsWith('https:'),
     database: parseDatabaseUrl(env.DATABASE_URL, dataDir, cwd),
+    databaseTuning: {
+      poolSize: intVar(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
+      statementTimeoutMs: intVar(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 600000),
+      connectTimeoutMs: intVar(env, 'DATABASE_CONNECT_TIMEOUT_MS', 2000, 100, 60000),
+    },
+    changePollMs: intVar(env, 'CHANGE_POLL_INTERVAL_MS', 2000, 100, 60000),
+    sweepIntervalMs: intVar(env, 'SWEEP_INTERVAL_SECONDS', 60, 1, 86400) * 1000,
+    sweepBatch: intVar(env, 'SWEEP_BATCH', 1000, 10, 100000),
+    shutdownGraceMs: intVar(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
     dataDir,
     bootstrapFile: env.TESSERA_BOOTSTRAP ? path.resolve(cwd, env.TESSERA_BOOTSTRAP) : undefined,
     masterKey: env.TESSERA_MASTER_KEY || undefined,

@@ -5,6 +5,7 @@ import { createLogger, createProvider } from './runtime/create-provider.js';
 import { applyProvisioning } from './provisioning/apply.js';
 import { createDemoIfEmpty } from './runtime/demo.js';
 import { buildApp } from './app.js';
+import { startBackgroundJobs } from './runtime/background.js';
 
 export async function serve(): Promise<void> {
   const config = loadConfig();
@@ -18,15 +19,26 @@ export async function serve(): Promise<void> {
   const app = await buildApp(provider);
   await app.listen({ host: config.host, port: config.port });
   log.info({ url: config.publicUrl, database: config.database.kind }, 'tessera listening');
+  const jobs = startBackgroundJobs(provider);
 
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    log.info({ signal }, 'draining and shutting down');
+    log.info({ signal, graceMs: config.shutdownGraceMs }, 'draining and shutting down');
+    jobs.stop();
+    // New requests get 503 (return503OnClosing) and idle keep-alive connections close at once; in-flight requests
+    // finish. Whatever is still running when the grace period ends is cut off.
+    const grace = setTimeout(() => {
+      log.warn('grace period over: closing the remaining connections');
+      app.server.closeAllConnections();
+    }, config.shutdownGraceMs).unref();
     app
       .close()
-      .then(() => provider.db.destroy())
+      .then(() => {
+        clearTimeout(grace);
+        return provider.db.destroy();
+      })
       .then(
         () => process.exit(0),
         (err: unknown) => {

@@ -11,6 +11,7 @@ import { hmacSha256 } from '../keys/secrets.js';
 import { seal, unseal } from '../keys/sealing.js';
 import type { Provider } from '../runtime/provider.js';
 import type { ClientTable, UserTable } from '../store/schema.js';
+import { bumpRevision } from '../store/communities.js';
 
 export interface ApplySummary {
   created: string[];
@@ -32,8 +33,28 @@ function clientMetadata(spec: ClientSpec): string {
   return JSON.stringify(metadata);
 }
 
+/** A unique key taken by a concurrent writer (another node applying the same file at start). */
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/**
+ * Nodes starting together all apply TESSERA_BOOTSTRAP: the loser of a race for a new row reads again and finds
+ * the winner's rows, which (the file being the same) leaves nothing to do.
+ */
 export async function applyProvisioning(provider: Provider, input: unknown): Promise<ApplySummary> {
   const file: ProvisioningFile = parseProvisioning(input);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await applyOnce(provider, file);
+    } catch (err) {
+      if (!isUniqueViolation(err) || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<ApplySummary> {
   const { db, clock, secrets, config } = provider;
   const now = clock.now();
   const summary: ApplySummary = { created: [], updated: [], unchanged: 0 };
@@ -108,8 +129,10 @@ export async function applyProvisioning(provider: Provider, input: unknown): Pro
   await db.transaction().execute(async (trx) => {
     for (const c of prepared) {
       if (c.isNew) {
-        await trx.insertInto('communities').values({ id: c.communityId, name: c.name, settings: '{}', created_at: now, updated_at: now }).execute();
+        await trx.insertInto('communities').values({ id: c.communityId, name: c.name, settings: '{}', revision: 0, created_at: now, updated_at: now }).execute();
         for (const key of c.keys) await trx.insertInto('signing_keys').values({ ...key, community_id: c.communityId }).execute();
+      } else if (c.clientRows.length > 0) {
+        await bumpRevision(trx, c.communityId, now);
       }
       for (const { row, action } of c.clientRows) {
         if (action === 'insert') await trx.insertInto('clients').values(row).execute();

@@ -19,6 +19,8 @@ export interface StaticDocument {
 export interface Community {
   id: string;
   name: string;
+  /** The row's revision when this entry was loaded (see runtime/change-watcher.ts). */
+  revision: number;
   issuer: string;
   keys: CommunityKeys;
   /** Verifies JWTs this community signed (id_token_hint, JWT access tokens). */
@@ -82,6 +84,7 @@ export class CommunityRegistry {
     return {
       id: row.id,
       name,
+      revision: Number(row.revision),
       issuer,
       keys,
       ownKeySet: createLocalJWKSet(jwks),
@@ -115,6 +118,22 @@ export class CommunityRegistry {
     if (metadata.jwks) client.assertionKeys = createLocalJWKSet(metadata.jwks as Parameters<typeof createLocalJWKSet>[0]);
     else if (metadata.jwks_uri) client.assertionKeys = createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: 5000 });
     return client;
+  }
+
+  /**
+   * Drops the entries whose community changed or disappeared since they were loaded, given every community's
+   * current revision. Returns the names dropped.
+   */
+  async dropStale(current: ReadonlyMap<string, number>): Promise<string[]> {
+    const dropped: string[] = [];
+    for (const [name, entry] of this.communities) {
+      const community = await entry.catch(() => undefined);
+      if (community && current.get(name) !== community.revision) {
+        this.invalidate(name);
+        dropped.push(name);
+      }
+    }
+    return dropped;
   }
 
   /** Drops everything cached for a community (after provisioning or key changes). */

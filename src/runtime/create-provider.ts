@@ -19,7 +19,7 @@ export function createLogger(config: Config): Logger {
 export async function createProvider(config: Config, log: Logger = createLogger(config), clock: Clock = systemClock): Promise<Provider> {
   assertCost(config.passwordHashCost);
   const secrets = loadMasterKey(config.masterKey, config.dataDir, log);
-  const { db } = openDatabase(config.database);
+  const { db } = openDatabase(config.database, config.databaseTuning, log);
   await migrateToLatest(db as never);
   const registry = new CommunityRegistry(db, config.publicUrl, secrets.sealing);
   return { config, db, log, clock, secrets, registry };

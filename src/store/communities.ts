@@ -20,3 +20,18 @@ export async function listSigningKeys(db: Db, communityId: string): Promise<Stor
     .where('status', 'in', ['active', 'retiring'])
     .execute();
 }
+
+/** name → revision of every community: what the change watcher compares its cache with. */
+export async function communityRevisions(db: Db): Promise<Map<string, number>> {
+  const rows = await db.selectFrom('communities').select(['name', 'revision']).execute();
+  return new Map(rows.map((r) => [r.name, Number(r.revision)]));
+}
+
+/** Marks a community changed (inside the transaction that changes it). */
+export async function bumpRevision(db: Db, communityId: string, now: number): Promise<void> {
+  await db
+    .updateTable('communities')
+    .set((eb) => ({ revision: eb('revision', '+', 1), updated_at: now }))
+    .where('id', '=', communityId)
+    .execute();
+}

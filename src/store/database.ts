@@ -8,7 +8,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import { groupCommitSqliteDialect } from './sqlite-group-commit.js';
-import type { DatabaseConfig } from '../config.js';
+import type { Logger } from 'pino';
+import type { DatabaseConfig, DatabaseTuning } from '../config.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -21,9 +22,21 @@ export interface OpenedDatabase {
   kind: DatabaseConfig['kind'];
 }
 
-export function openDatabase(config: DatabaseConfig): OpenedDatabase {
+export function openDatabase(config: DatabaseConfig, tuning: DatabaseTuning, log?: Logger): OpenedDatabase {
   if (config.kind === 'postgres') {
-    const pool = new pg.Pool({ connectionString: config.url, max: 10 });
+    const pool = new pg.Pool({
+      connectionString: config.url,
+      max: tuning.poolSize,
+      connectionTimeoutMillis: tuning.connectTimeoutMs,
+      // Server-side limits, so a stuck statement or an abandoned transaction cannot hold a connection for long.
+      statement_timeout: tuning.statementTimeoutMs,
+      idle_in_transaction_session_timeout: tuning.statementTimeoutMs * 2,
+      // Client-side limit as well: a database that stops answering (not just refusing) still fails fast.
+      query_timeout: tuning.statementTimeoutMs + 1000,
+      keepAlive: true,
+    });
+    // An idle connection that breaks (the server restarted) must not crash the process; the pool replaces it.
+    pool.on('error', (err) => log?.warn({ err: err.message }, 'idle database connection lost'));
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres' };
   }
   if (config.file !== ':memory:') fs.mkdirSync(path.dirname(config.file), { recursive: true });
@@ -31,6 +44,21 @@ export function openDatabase(config: DatabaseConfig): OpenedDatabase {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${tuning.statementTimeoutMs}`);
   return { db: new Kysely<Database>({ dialect: groupCommitSqliteDialect(sqlite) }), kind: 'sqlite' };
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_FULL']);
+// PostgreSQL SQLSTATE classes: 08 connection exception, 53 insufficient resources, 57 operator intervention
+// (admin shutdown, statement timeout 57014), 40001/40P01 serialization failure / deadlock (retryable).
+const UNAVAILABLE_SQLSTATE = /^(08|53|57)|^40001$|^40P01$/;
+const UNAVAILABLE_MESSAGE = /timeout exceeded when trying to connect|Connection terminated|connection timeout|Query read timeout|terminating connection|the database system is (starting up|shutting down)|Client has encountered a connection error/i;
+
+/** True for errors that say the database is unreachable or overloaded right now (503, retry), not that a query is wrong. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('SQLITE_IOERR') || (code.length === 5 && UNAVAILABLE_SQLSTATE.test(code)))) return true;
+  if (UNAVAILABLE_MESSAGE.test(err.message)) return true;
+  return err.cause !== undefined && err.cause !== err && isDatabaseUnavailable(err.cause);
 }

@@ -151,7 +151,14 @@ const initial: Migration = {
   },
 };
 
-const migrations: Record<string, Migration> = { '0001_initial': initial };
+/** A revision per community, bumped with every change to its clients or keys: how nodes notice each other's changes. */
+const communityRevision: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('communities').addColumn('revision', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  },
+};
+
+const migrations: Record<string, Migration> = { '0001_initial': initial, '0002_community_revision': communityRevision };
 
 const provider: MigrationProvider = {
   async getMigrations() {

@@ -6,6 +6,8 @@ export interface CommunityTable {
   id: string;
   name: string;
   settings: string;
+  /** Bumped with every change to the community's clients or keys (see runtime/change-watcher.ts). */
+  revision: number;
   created_at: number;
   updated_at: number;
 }

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { fixture, freePort } from '../support/server.js';
+import { ALICE_PASSWORD, CC_SECRET, fixture, freePort } from '../support/server.js';
 import { TestBrowser, hiddenInputs } from '../support/browser.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -103,6 +103,32 @@ describe('npm start on an empty directory', () => {
       assert.equal(((await discovery.json()) as { issuer: string }).issuer, `${server.base}/oauth2/community/acme`);
       assert.equal((await fetch(`${server.base}/oauth2/community/demo/v1/jwks`)).status, 404);
       assert.equal(await stop(server), 0);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it('SIGTERM lets requests in flight finish, then exits 0', async () => {
+    const other = mkdtempSync(path.join(tmpdir(), 'tessera-drain-'));
+    try {
+      const file = path.join(other, 'provisioning.json');
+      writeFileSync(file, JSON.stringify(fixture()));
+      const port = await freePort();
+      // Production password hashing: each password grant below takes a noticeable time (scrypt N=32768).
+      const server = await start(port, { TESSERA_BOOTSTRAP: file, TESSERA_MASTER_KEY: 'ef'.repeat(32), PASSWORD_HASH_COST: '32768' }, other);
+      const passwordGrant = () =>
+        fetch(`${server.base}/oauth2/community/acme/v1/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'password', client_id: 'legacy', client_secret: CC_SECRET, username: 'alice', password: ALICE_PASSWORD }).toString(),
+        });
+      const inFlight = [passwordGrant(), passwordGrant(), passwordGrant()];
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const exited = stop(server);
+      const statuses = await Promise.all(inFlight.map(async (r) => (await r).status));
+      assert.deepEqual(statuses, [200, 200, 200], 'every request in flight was answered');
+      assert.equal(await exited, 0);
+      assert.match(server.output(), /draining and shutting down/);
     } finally {
       rmSync(other, { recursive: true, force: true });
     }

@@ -94,6 +94,7 @@ export interface TestServer {
   provider: Provider;
   clock: ManualClock;
   dir: string;
+  databaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -132,11 +133,18 @@ async function testDatabase(dir: string): Promise<{ url: string; drop(): Promise
   };
 }
 
-export async function startServer(options: { provisioning?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  provisioning?: Record<string, unknown>;
+  env?: Record<string, string>;
+  /** Another test server whose database this one shares (a second node); it is not dropped by this one's close. */
+  shareDatabaseOf?: TestServer;
+}
+
+export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-test-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const database = await testDatabase(dir);
+  const database = options.shareDatabaseOf ? { url: options.shareDatabaseOf.databaseUrl, drop: async () => undefined } : await testDatabase(dir);
   const config = loadConfig({
     TESSERA_DATA_DIR: dir,
     DATABASE_URL: database.url,
@@ -158,6 +166,7 @@ export async function startServer(options: { provisioning?: Record<string, unkno
     provider,
     clock,
     dir,
+    databaseUrl: database.url,
     async close() {
       await app.close();
       await provider.db.destroy();

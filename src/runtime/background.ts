@@ -1,0 +1,49 @@
+/**
+ * The jobs every node runs beside serving: picking up changes made elsewhere (change-watcher.ts) and sweeping
+ * expired rows (store/sweep.ts). Each job runs again only after the previous run ended; a failure (the database is
+ * down) is logged once when it starts and once when it ends, and the job keeps trying.
+ */
+import { pollChanges } from './change-watcher.js';
+import { sweepExpired } from '../store/sweep.js';
+import type { Provider } from './provider.js';
+
+export interface BackgroundJobs {
+  stop(): void;
+}
+
+function every(provider: Provider, name: string, intervalMs: number, job: () => Promise<void>): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let failing = false;
+  const run = async () => {
+    try {
+      await job();
+      if (failing) provider.log.info({ job: name }, 'background job recovered');
+      failing = false;
+    } catch (err) {
+      if (!failing) provider.log.warn({ job: name, err: err instanceof Error ? err.message : String(err) }, 'background job failing');
+      failing = true;
+    }
+    if (!stopped) timer = setTimeout(run, intervalMs).unref();
+  };
+  timer = setTimeout(run, intervalMs).unref();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
+export function startBackgroundJobs(provider: Provider): BackgroundJobs {
+  const { config } = provider;
+  const stops = [
+    every(provider, 'change-watch', config.changePollMs, async () => {
+      await pollChanges(provider);
+    }),
+    every(provider, 'sweep', config.sweepIntervalMs, async () => {
+      const deleted = await sweepExpired(provider.db, config.database.kind, provider.clock.now(), config.sweepBatch);
+      const total = Object.values(deleted).reduce((a, b) => a + b, 0);
+      if (total > 0) provider.log.info({ deleted }, 'expired rows swept');
+    }),
+  ];
+  return { stop: () => stops.forEach((stop) => stop()) };
+}
