@@ -23,7 +23,7 @@ async function withProvider<T>(work: (provider: Awaited<ReturnType<typeof create
   try {
     return await work(provider);
   } finally {
-    await provider.db.destroy();
+    await provider.close();
   }
 }
 

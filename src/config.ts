@@ -35,6 +35,8 @@ export interface Config {
   secureCookies: boolean;
   database: DatabaseConfig;
   databaseTuning: DatabaseTuning;
+  /** Redis for short-lived state and change notifications; undefined: everything in the database. */
+  redis: { url: string; prefix: string } | undefined;
   /** How often a node looks for changes other nodes (or `tessera apply`) made to communities, clients and keys. */
   changePollMs: number;
   /** How often expired rows are swept, and how many at most per table and sweep. */
@@ -92,6 +94,11 @@ export function parseDatabaseUrl(raw: string | undefined, dataDir: string, cwd: 
   throw new ConfigError(`DATABASE_URL must start with sqlite: or postgres://, got ${JSON.stringify(raw)}`);
 }
 
+function parseRedisUrl(raw: string): string {
+  if (!/^rediss?:\/\/[^\s]+$/.test(raw)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  return raw;
+}
+
 function parsePublicUrl(raw: string): string {
   let url: URL;
   try {
@@ -121,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       statementTimeoutMs: intVar(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 600000),
       connectTimeoutMs: intVar(env, 'DATABASE_CONNECT_TIMEOUT_MS', 2000, 100, 60000),
     },
+    redis: env.REDIS_URL ? { url: parseRedisUrl(env.REDIS_URL), prefix: env.REDIS_PREFIX || 'tessera:' } : undefined,
     changePollMs: intVar(env, 'CHANGE_POLL_INTERVAL_MS', 2000, 100, 60000),
     sweepIntervalMs: intVar(env, 'SWEEP_INTERVAL_SECONDS', 60, 1, 86400) * 1000,
     sweepBatch: intVar(env, 'SWEEP_BATCH', 1000, 10, 100000),

@@ -37,7 +37,7 @@ export async function serve(): Promise<void> {
       .close()
       .then(() => {
         clearTimeout(grace);
-        return provider.db.destroy();
+        return provider.close();
       })
       .then(
         () => process.exit(0),

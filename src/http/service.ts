@@ -6,16 +6,23 @@ import { sendPage } from './respond.js';
 import { VERSION } from '../version.js';
 import { ping } from '../store/migrations.js';
 
-/** Each dependency: "ok", or why not (never a secret: no URL, no credentials). */
-async function readiness(provider: Provider): Promise<Record<string, string>> {
-  const timeout = provider.config.databaseTuning.connectTimeoutMs;
+/** Runs a check with a time limit: "ok", or why not (never a secret: no URL, no credentials). */
+async function check(timeoutMs: number, probe: () => Promise<unknown>): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
-  const database = await Promise.race([
-    ping(provider.db as never).then(() => 'ok'),
-    new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no answer within ${timeout} ms`), timeout))),
+  const outcome = await Promise.race([
+    probe().then(() => 'ok'),
+    new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs))),
   ]).catch((err: unknown) => `unreachable: ${err instanceof Error ? err.message.slice(0, 200) : 'error'}`);
   clearTimeout(timer);
-  return { database };
+  return outcome;
+}
+
+/** Each dependency of this node: the database, and Redis when configured. */
+async function readiness(provider: Provider): Promise<Record<string, string>> {
+  const timeout = provider.config.databaseTuning.connectTimeoutMs;
+  const redis = provider.redis;
+  const [database, redisState] = await Promise.all([check(timeout, () => ping(provider.db as never)), redis ? check(timeout, () => redis.ping()) : undefined]);
+  return redisState === undefined ? { database } : { database, redis: redisState };
 }
 
 export function serviceRoutes(app: FastifyInstance, provider: Provider): void {

@@ -5,7 +5,6 @@
  * record atomically, so it completes once.
  */
 import { randomToken, safeEqual, sha256 } from '../keys/secrets.js';
-import { consumeInteraction, findLiveInteraction, insertInteraction, recordInteractionLogin } from '../store/interactions.js';
 import { findUserByUsername, findUserById } from '../store/users.js';
 import { findConsentedScopes, saveConsent } from '../store/consents.js';
 import type { InteractionTable } from '../store/schema.js';
@@ -39,7 +38,7 @@ export async function startInteraction(provider: Provider, community: Community,
   const now = provider.clock.now();
   const uid = randomToken(16);
   const browserToken = randomToken(32);
-  await insertInteraction(provider.db, {
+  await provider.shortLived.insertInteraction({
     uid,
     community_id: community.id,
     request: JSON.stringify(request),
@@ -58,7 +57,7 @@ export async function startInteraction(provider: Provider, community: Community,
 
 export async function openInteraction(provider: Provider, community: Community, uid: string, browserToken: string | undefined): Promise<Interaction> {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(uid)) throw new InteractionError('This sign-in request is not valid.');
-  const row = await findLiveInteraction(provider.db, community.id, uid, provider.clock.now());
+  const row = await provider.shortLived.findLiveInteraction(community.id, uid, provider.clock.now());
   if (!row) throw new InteractionError('This sign-in request has expired or was already completed. Return to the application and start again.');
   if (!browserToken || !safeEqual(sha256(browserToken), row.browser_hash)) {
     throw new InteractionError('This sign-in request was started in another browser. Return to the application and start again.');
@@ -87,7 +86,7 @@ export async function submitLogin(provider: Provider, community: Community, inte
     return { ok: false };
   }
   const { cookie, login } = await startSession(provider, community, user.id, ['pwd'], sessionCookie);
-  await recordInteractionLogin(provider.db, interaction.row.uid, user.id, login.authTime, login.amr, login.sid);
+  await provider.shortLived.recordInteractionLogin(interaction.row.uid, { userId: user.id, authTime: login.authTime, amr: login.amr, sid: login.sid });
   interaction.login = login;
   return { ok: true, cookie, login };
 }
@@ -101,7 +100,7 @@ export async function needsConsent(provider: Provider, community: Community, int
 export async function finishInteraction(provider: Provider, community: Community, interaction: Interaction, decision: 'allow' | 'deny'): Promise<string> {
   const { request, client, login } = interaction;
   const now = provider.clock.now();
-  if (!(await consumeInteraction(provider.db, interaction.row.uid, now))) throw new InteractionError('This sign-in request was already completed.');
+  if (!(await provider.shortLived.consumeInteraction(interaction.row.uid, now))) throw new InteractionError('This sign-in request was already completed.');
   if (decision === 'deny' || !login) {
     return errorRedirect(request.redirect_uri, community.issuer, new OAuthError('access_denied', 'the user denied the request'), request.state);
   }

@@ -5,7 +5,6 @@
  */
 import { compactVerify } from 'jose';
 import { hmacSha256, safeEqual } from '../keys/secrets.js';
-import { endSession } from '../store/sessions.js';
 import { OAuthError, invalidRequest } from '../oauth/errors.js';
 import type { Params } from '../oauth/params.js';
 import type { Community } from '../runtime/community-registry.js';
@@ -72,6 +71,6 @@ export function checkLogoutCsrf(provider: Provider, sessionCookie: string | unde
 export async function endBrowserSession(provider: Provider, community: Community, sessionCookie: string | undefined): Promise<boolean> {
   const session = await currentSession(provider, community, sessionCookie);
   if (!session) return false;
-  await endSession(provider.db, community.id, session.sid, provider.clock.now());
+  await provider.shortLived.endSession(community.id, session.sid, provider.clock.now());
   return true;
 }

@@ -1,10 +1,9 @@
 /**
  * SSO sessions: one cookie per browser and community (Path-scoped to the community), HttpOnly, SameSite=Lax, Secure
- * under https. The cookie holds 256 random bits; the database keeps only its hash. `sid` (OIDC Front/Back-Channel
+ * under https. The cookie holds 256 random bits; the store keeps only its hash. `sid` (OIDC Front/Back-Channel
  * Logout) is a separate random identifier.
  */
 import { randomToken, sha256 } from '../keys/secrets.js';
-import { endSession, findLiveSession, insertSession } from '../store/sessions.js';
 import type { SessionTable } from '../store/schema.js';
 import type { Community } from '../runtime/community-registry.js';
 import type { Provider } from '../runtime/provider.js';
@@ -29,13 +28,13 @@ export function loginStateOf(session: SessionTable): LoginState {
 
 export async function currentSession(provider: Provider, community: Community, cookie: string | undefined): Promise<SessionTable | undefined> {
   if (!cookie || cookie.length > 100) return undefined;
-  return findLiveSession(provider.db, community.id, sha256(cookie), provider.clock.now());
+  return provider.shortLived.findLiveSession(community.id, sha256(cookie), provider.clock.now());
 }
 
 export async function startSession(provider: Provider, community: Community, userId: string, amr: string[], previousCookie: string | undefined): Promise<{ cookie: string; login: LoginState }> {
   const now = provider.clock.now();
   const previous = await currentSession(provider, community, previousCookie);
-  if (previous) await endSession(provider.db, community.id, previous.sid, now);
+  if (previous) await provider.shortLived.endSession(community.id, previous.sid, now);
   const cookie = randomToken(32);
   const row: SessionTable = {
     cookie_hash: sha256(cookie),
@@ -49,6 +48,6 @@ export async function startSession(provider: Provider, community: Community, use
     expires_at: now + provider.config.lifetimes.session,
     ended_at: null,
   };
-  await insertSession(provider.db, row);
+  await provider.shortLived.insertSession(row);
   return { cookie, login: loginStateOf(row) };
 }

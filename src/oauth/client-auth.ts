@@ -11,7 +11,6 @@ import type { Community, ResolvedClient } from '../runtime/community-registry.js
 import type { Provider } from '../runtime/provider.js';
 import { hmacSha256, safeEqual } from '../keys/secrets.js';
 import { unseal } from '../keys/sealing.js';
-import { recordAssertionJti } from '../store/assertion-jtis.js';
 import type { Params } from './params.js';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -117,7 +116,7 @@ async function verifyAssertion(provider: Provider, community: Community, client:
   const exp = payload.exp!;
   if (exp - now > MAX_ASSERTION_LIFETIME) throw invalidClient('client_assertion expires too far in the future');
   if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256) throw invalidClient('client_assertion jti is invalid');
-  const fresh = await recordAssertionJti(provider.db, community.id, clientId, payload.jti, exp + 60);
+  const fresh = await provider.shortLived.recordAssertionJti(community.id, clientId, payload.jti, exp + 60);
   if (!fresh) throw invalidClient('client_assertion jti was already used');
 }
 

@@ -12,6 +12,7 @@ import { seal, unseal } from '../keys/sealing.js';
 import type { Provider } from '../runtime/provider.js';
 import type { ClientTable, UserTable } from '../store/schema.js';
 import { bumpRevision } from '../store/communities.js';
+import { announceChange } from '../runtime/change-watcher.js';
 
 export interface ApplySummary {
   created: string[];
@@ -155,7 +156,7 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
       }
     }
   });
-  for (const c of prepared) provider.registry.invalidate(c.name);
+  for (const c of prepared) await announceChange(provider, c.name);
   return summary;
 }
 

@@ -3,7 +3,7 @@
  * expired rows (store/sweep.ts). Each job runs again only after the previous run ended; a failure (the database is
  * down) is logged once when it starts and once when it ends, and the job keeps trying.
  */
-import { pollChanges } from './change-watcher.js';
+import { pollChanges, subscribeChanges } from './change-watcher.js';
 import { sweepExpired } from '../store/sweep.js';
 import type { Provider } from './provider.js';
 
@@ -36,6 +36,7 @@ function every(provider: Provider, name: string, intervalMs: number, job: () => 
 export function startBackgroundJobs(provider: Provider): BackgroundJobs {
   const { config } = provider;
   const stops = [
+    subscribeChanges(provider),
     every(provider, 'change-watch', config.changePollMs, async () => {
       await pollChanges(provider);
     }),

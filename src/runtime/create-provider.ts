@@ -8,6 +8,8 @@ import { assertCost } from '../identity/password.js';
 import { CommunityRegistry } from './community-registry.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Provider } from './provider.js';
+import { databaseShortLived } from '../store/short-lived.js';
+import { connectRedis, redisShortLived } from '../store/redis-short-lived.js';
 
 export function createLogger(config: Config): Logger {
   return pino({
@@ -22,5 +24,11 @@ export async function createProvider(config: Config, log: Logger = createLogger(
   const { db } = openDatabase(config.database, config.databaseTuning, log);
   await migrateToLatest(db as never);
   const registry = new CommunityRegistry(db, config.publicUrl, secrets.sealing);
-  return { config, db, log, clock, secrets, registry };
+  const redis = config.redis ? connectRedis(config.redis.url, config.databaseTuning.connectTimeoutMs, log) : undefined;
+  const shortLived = redis && config.redis ? redisShortLived(redis, config.redis.prefix, clock) : databaseShortLived(db);
+  const close = async () => {
+    await shortLived.close();
+    await db.destroy();
+  };
+  return { config, db, log, clock, secrets, registry, shortLived, ...(redis ? { redis } : {}), close };
 }

@@ -5,6 +5,8 @@ import type { Db } from '../store/database.js';
 import type { DerivedKeys } from '../keys/master-key.js';
 import type { Clock } from './clock.js';
 import type { CommunityRegistry } from './community-registry.js';
+import type { Redis } from 'ioredis';
+import type { ShortLivedStore } from '../store/short-lived.js';
 
 export interface Provider {
   config: Config;
@@ -13,4 +15,10 @@ export interface Provider {
   clock: Clock;
   secrets: DerivedKeys;
   registry: CommunityRegistry;
+  /** Sessions, interactions, jti replay cache: the database, or Redis when configured. */
+  shortLived: ShortLivedStore;
+  /** The Redis connection when REDIS_URL is set (readiness, change notifications). */
+  redis?: Redis;
+  /** Releases the database and Redis connections. */
+  close(): Promise<void>;
 }

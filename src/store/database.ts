@@ -52,9 +52,12 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 // PostgreSQL SQLSTATE classes: 08 connection exception, 53 insufficient resources, 57 operator intervention
 // (admin shutdown, statement timeout 57014), 40001/40P01 serialization failure / deadlock (retryable).
 const UNAVAILABLE_SQLSTATE = /^(08|53|57)|^40001$|^40P01$/;
-const UNAVAILABLE_MESSAGE = /timeout exceeded when trying to connect|Connection terminated|connection timeout|Query read timeout|terminating connection|the database system is (starting up|shutting down)|Client has encountered a connection error/i;
+const UNAVAILABLE_MESSAGE = /timeout exceeded when trying to connect|Connection terminated|connection timeout|Query read timeout|terminating connection|the database system is (starting up|shutting down)|Client has encountered a connection error|Stream isn't writeable|enableOfflineQueue|max retries per request|Command timed out|Connection is closed/i;
 
-/** True for errors that say the database is unreachable or overloaded right now (503, retry), not that a query is wrong. */
+/**
+ * True for errors that say the database (or Redis) is unreachable or overloaded right now (503, retry), not that a
+ * query is wrong.
+ */
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;

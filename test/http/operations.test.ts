@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyProvisioning } from '../../src/provisioning/apply.js';
-import { pollChanges } from '../../src/runtime/change-watcher.js';
+import { pollChanges, subscribeChanges } from '../../src/runtime/change-watcher.js';
 import { sweepExpired } from '../../src/store/sweep.js';
 import { fixture, startServer, type TestServer } from '../support/server.js';
 import { authorizeUrl, pkcePair } from '../support/flows.js';
@@ -23,7 +23,8 @@ describe('operations', () => {
     const ready = await fetch(`${nodeA.base}/oauth2/readyz`);
     assert.equal(ready.status, 200);
     assert.equal(ready.headers.get('cache-control'), 'no-store');
-    assert.deepEqual(await ready.json(), { status: 'ready', checks: { database: 'ok' } });
+    const checks = nodeA.provider.redis ? { database: 'ok', redis: 'ok' } : { database: 'ok' };
+    assert.deepEqual(await ready.json(), { status: 'ready', checks });
     assert.equal((await fetch(`${nodeA.base}/oauth2/healthz`)).status, 200);
   });
 
@@ -42,6 +43,27 @@ describe('operations', () => {
     assert.equal((await fetch(url(nodeB.base), { redirect: 'manual' })).status, 303, 'seen after one poll');
     assert.deepEqual(await pollChanges(nodeB.provider), [], 'nothing changed since');
     await applyProvisioning(nodeA.provider, fixture());
+  });
+
+  it('with Redis, a change is announced to the other nodes at once (no poll needed)', { skip: !process.env.TESSERA_TEST_REDIS }, async () => {
+    const unsubscribe = subscribeChanges(nodeB.provider);
+    try {
+      await new Promise((r) => setTimeout(r, 200)); // the subscription is in place
+      const before = await nodeB.provider.registry.get('acme');
+      const doc = fixture() as { communities: { clients: { client_id: string; redirect_uris: string[] }[] }[] };
+      doc.communities[0]!.clients.find((c) => c.client_id === 'web')!.redirect_uris.push('http://127.0.0.1:7777/announced');
+      await applyProvisioning(nodeA.provider, doc);
+      let after = await nodeB.provider.registry.get('acme');
+      for (let i = 0; i < 50 && after === before; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        after = await nodeB.provider.registry.get('acme');
+      }
+      assert.notEqual(after, before, 'node B dropped its entry on the announcement');
+      assert.ok((after?.revision ?? 0) > (before?.revision ?? 0), 'and reloaded the new revision');
+    } finally {
+      unsubscribe();
+      await applyProvisioning(nodeA.provider, fixture());
+    }
   });
 
   it('sweeping deletes rows expired beyond their grace, a bounded batch per run, and nothing else', async () => {

@@ -82,6 +82,8 @@ describe('three nodes over one PostgreSQL', { timeout: 120_000 }, () => {
       PASSWORD_HASH_COST: '1024',
       CHANGE_POLL_INTERVAL_MS: String(CHANGE_POLL_MS),
       LOG_LEVEL: 'warn',
+      // Under `npm run test:redis`: short-lived state and change notifications through Redis.
+      ...(process.env.TESSERA_TEST_REDIS ? { REDIS_URL: process.env.TESSERA_TEST_REDIS, REDIS_PREFIX: `${dbName}:` } : {}),
     };
     // All three at once: migrations and the bootstrap file race, and every node must come up.
     nodes.push(...(await Promise.all(ports.map((port) => startNode(port)))));

@@ -153,6 +153,10 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     LOG_LEVEL: 'silent',
     PORT: String(port),
     PUBLIC_URL: base,
+    // TESSERA_TEST_REDIS=redis://…: short-lived state in Redis, under a prefix of this server's own.
+    ...(process.env.TESSERA_TEST_REDIS
+      ? { REDIS_URL: process.env.TESSERA_TEST_REDIS, REDIS_PREFIX: options.shareDatabaseOf?.provider.config.redis?.prefix ?? `tessera-test-${randomBytes(6).toString('hex')}:` }
+      : {}),
     ...options.env,
   });
   const clock = new ManualClock();
@@ -169,7 +173,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     databaseUrl: database.url,
     async close() {
       await app.close();
-      await provider.db.destroy();
+      await provider.close();
       await database.drop();
       rmSync(dir, { recursive: true, force: true });
     },
