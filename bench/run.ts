@@ -2,7 +2,7 @@
  * `npm run bench`: Tessera and the oidc-provider reference side by side, alternating (Tessera, reference, Tessera, …)
  * so only same-run ratios are compared; servers on CPU 0, load on CPU 1, 32 connections, a warm-up, then a fixed
  * measured window, each scenario repeated and the median reported. Also two ceilings: a Fastify hello-world and one
- * ES256 signature. Writes bench/RESULTS.md.
+ * ES256 signature. Writes bench/RESULTS.md (bench/RESULTS-postgres.md with BENCH_DATABASE_URL).
  *
  * Env: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 3), BENCH_REPEAT (3), BENCH_SCENARIOS (comma list of name
  * fragments), BENCH_TARGETS (tessera,reference), BENCH_QUICK=1 (2 s, 1 s warm-up, 1 repeat), BENCH_DATABASE_URL.
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     }
     const report = renderReport(rows, helloMedian, signMicros, rss);
     process.stdout.write(`\n${report}\n`);
-    if (!quick && filters.length === 0 && targets.length === 2) writeFileSync(path.join(root, 'bench', 'RESULTS.md'), report);
+    if (!quick && filters.length === 0 && targets.length === 2) writeFileSync(path.join(root, 'bench', process.env.BENCH_DATABASE_URL ? 'RESULTS-postgres.md' : 'RESULTS.md'), report);
   } finally {
     for (const t of targets) await t.stop();
     await hello.stop();

@@ -16,7 +16,7 @@ export function loginPage(input: { communityName: string; clientName: string; cs
   return layout(
     'Sign in',
     `<h1>Sign in</h1>
-<p>to continue to <strong>${esc(input.clientName)}</strong></p>
+<p>to continue to <strong>${esc(input.clientName)}</strong> with your <strong>${esc(input.communityName)}</strong> account</p>
 ${error}
 <form method="post" autocomplete="on">
 <input type="hidden" name="csrf" value="${esc(input.csrf)}">

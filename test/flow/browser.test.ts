@@ -145,7 +145,7 @@ describe('headless Chromium through the login and consent pages', () => {
     assert.equal(headers['x-frame-options'], 'DENY');
     assert.equal(await page.title(), 'Sign in');
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    assert.match(await page.locator('main').innerText(), new RegExp(`to continue to ${CLIENT_NAME}`));
+    assert.match(await page.locator('main').innerText(), new RegExp(`to continue to ${CLIENT_NAME} with your acme account`));
     const username = page.getByLabel('Username');
     const password = page.getByLabel('Password');
     assert.equal(await username.getAttribute('type'), 'text');
