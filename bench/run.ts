@@ -121,7 +121,7 @@ function renderReport(rows: { scenario: Scenario; results: Record<string, LoadRe
   }
   lines.push('', `Server RSS across the run (MB): ${Object.entries(rss).map(([k, v]) => `${k} ${v.join(' → ')}`).join('; ')}`, '');
   // What bounds each figure, kept by hand next to the generated table.
-  const notes = path.join(root, 'bench', 'NOTES.md');
+  const notes = path.join(root, 'bench', process.env.BENCH_DATABASE_URL ? 'NOTES-postgres.md' : 'NOTES.md');
   if (existsSync(notes)) lines.push(readFileSync(notes, 'utf8'));
   return lines.join('\n');
 }
