@@ -44,6 +44,10 @@ export interface Config {
   sweepBatch: number;
   /** After SIGTERM, in-flight requests get this long to finish. */
   shutdownGraceMs: number;
+  /** Scheduled signing key rotation: a community's keys are rotated once the active one is this many days old (0: never). */
+  keyRotationDays: number;
+  /** A new signing key is published this many seconds before it starts signing. */
+  keyPublishDelaySeconds: number;
   dataDir: string;
   bootstrapFile: string | undefined;
   /** Raw master key material (hex or base64, ≥ 32 bytes) or undefined (a dev key is generated). */
@@ -133,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     sweepIntervalMs: intVar(env, 'SWEEP_INTERVAL_SECONDS', 60, 1, 86400) * 1000,
     sweepBatch: intVar(env, 'SWEEP_BATCH', 1000, 10, 100000),
     shutdownGraceMs: intVar(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
+    keyRotationDays: intVar(env, 'KEY_ROTATION_DAYS', 90, 0, 3650),
+    keyPublishDelaySeconds: intVar(env, 'KEY_PUBLISH_DELAY_SECONDS', 3600, 0, 30 * 86400),
     dataDir,
     bootstrapFile: env.TESSERA_BOOTSTRAP ? path.resolve(cwd, env.TESSERA_BOOTSTRAP) : undefined,
     masterKey: env.TESSERA_MASTER_KEY || undefined,

@@ -1,14 +1,16 @@
 /**
  * The hot cache of communities: keys imported once, discovery and JWKS serialized once (with ETags), clients
- * loaded once. Invalidated when provisioning changes a community.
+ * loaded once. Invalidated when provisioning or a key rotation changes a community, and loaded again when a key
+ * changes state with time (a NEXT key activates, a RETIRING key retires: `validUntil`, see keys/key-rotation.ts).
  */
 import { createHash } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Db } from '../store/database.js';
 import { findCommunity, listSigningKeys } from '../store/communities.js';
 import { findClientRow } from '../store/clients.js';
-import { jwksDocument, loadCommunityKeys, type CommunityKeys } from '../keys/signing-keys.js';
+import { jwksDocument, loadCommunityKeys, type CommunityKeys, type StoredSigningKey } from '../keys/signing-keys.js';
 import { discoveryDocument } from '../oauth/discovery.js';
+import type { Clock } from './clock.js';
 import { toClient, type Client, type ClientMetadata } from '../oauth/client.js';
 
 export interface StaticDocument {
@@ -21,6 +23,8 @@ export interface Community {
   name: string;
   /** The row's revision when this entry was loaded (see runtime/change-watcher.ts). */
   revision: number;
+  /** Epoch seconds at which a key changes state: the entry is loaded again from then on (Infinity: never). */
+  validUntil: number;
   issuer: string;
   keys: CommunityKeys;
   /** Verifies JWTs this community signed (id_token_hint, JWT access tokens). */
@@ -46,14 +50,29 @@ function staticDocument(value: unknown): StaticDocument {
   return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
 }
 
+interface Loaded {
+  community: Community;
+  /** The stored key rows the community's keys were derived from (states change with time, rows do not). */
+  keyRows: readonly StoredSigningKey[];
+}
+
+interface CommunityEntry {
+  loaded: Promise<Loaded | undefined>;
+  community: Promise<Community | undefined>;
+  /** The loaded community's validUntil once it has loaded (Infinity while loading). */
+  validUntil: number;
+}
+
 export class CommunityRegistry {
-  private readonly communities = new Map<string, Promise<Community | undefined>>();
+  private readonly communities = new Map<string, CommunityEntry>();
   private readonly clients = new Map<string, Promise<ResolvedClient | undefined>>();
 
   constructor(
     private readonly db: Db,
     private readonly publicUrl: string,
     private readonly sealingKey: Buffer,
+    /** Decides which keys are active: the provider's clock, so key states follow the same clock as every expiry. */
+    private readonly clock: Clock,
   ) {}
 
   issuerFor(name: string): string {
@@ -61,37 +80,55 @@ export class CommunityRegistry {
   }
 
   get(name: string): Promise<Community | undefined> {
-    let entry = this.communities.get(name);
-    if (!entry) {
-      entry = this.load(name);
-      this.communities.set(name, entry);
-      entry.then(
-        (c) => {
-          if (!c) this.communities.delete(name);
-        },
-        () => this.communities.delete(name),
-      );
-    }
-    return entry;
+    const cached = this.communities.get(name);
+    // The hot path: one map lookup and one number comparison.
+    if (cached && this.clock.now() < cached.validUntil) return cached.community;
+    // A key changed state with time: derive the keys again from the rows already loaded (no database round trip,
+    // so this works during a database outage too). Changed rows come with a revision bump, which drops the entry.
+    const loaded = cached
+      ? cached.loaded.then((l) => (l ? this.derive(l.community, l.keyRows) : undefined))
+      : this.load(name);
+    const entry: CommunityEntry = { loaded, community: loaded.then((l) => l?.community), validUntil: Infinity };
+    this.communities.set(name, entry);
+    loaded.then(
+      (l) => {
+        if (this.communities.get(name) !== entry) return;
+        if (!l) this.communities.delete(name);
+        else entry.validUntil = l.community.validUntil;
+      },
+      () => {
+        if (this.communities.get(name) === entry) this.communities.delete(name);
+      },
+    );
+    return entry.community;
   }
 
-  private async load(name: string): Promise<Community | undefined> {
+  private async load(name: string): Promise<Loaded | undefined> {
     const row = await findCommunity(this.db, name);
     if (!row) return undefined;
-    const keys = loadCommunityKeys(await listSigningKeys(this.db, row.id), this.sealingKey);
+    const keyRows = await listSigningKeys(this.db, row.id);
     const issuer = this.issuerFor(name);
+    const base = { id: row.id, name, revision: Number(row.revision), issuer, discovery: staticDocument(discoveryDocument(issuer)) };
+    return this.derive(base, keyRows);
+  }
+
+  /** The community with its keys in the states they are in now. */
+  private derive(base: Pick<Community, 'id' | 'name' | 'revision' | 'issuer' | 'discovery'>, keyRows: readonly StoredSigningKey[]): Loaded {
+    const keys = loadCommunityKeys(keyRows, this.sealingKey, this.clock.now());
     const jwks = jwksDocument(keys);
-    return {
-      id: row.id,
-      name,
-      revision: Number(row.revision),
-      issuer,
+    const community: Community = {
+      id: base.id,
+      name: base.name,
+      revision: base.revision,
+      validUntil: keys.validUntil,
+      issuer: base.issuer,
       keys,
       ownKeySet: createLocalJWKSet(jwks),
-      discovery: staticDocument(discoveryDocument(issuer)),
+      discovery: base.discovery,
       jwks: staticDocument(jwks),
       verifiedAccessTokens: new Map(),
     };
+    return { community, keyRows };
   }
 
   client(community: Community, clientId: string): Promise<ResolvedClient | undefined> {
@@ -127,7 +164,7 @@ export class CommunityRegistry {
   async dropStale(current: ReadonlyMap<string, number>): Promise<string[]> {
     const dropped: string[] = [];
     for (const [name, entry] of this.communities) {
-      const community = await entry.catch(() => undefined);
+      const community = await entry.community.catch(() => undefined);
       if (community && current.get(name) !== community.revision) {
         this.invalidate(name);
         dropped.push(name);

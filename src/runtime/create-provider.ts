@@ -23,7 +23,7 @@ export async function createProvider(config: Config, log: Logger = createLogger(
   const secrets = loadMasterKey(config.masterKey, config.dataDir, log);
   const { db } = openDatabase(config.database, config.databaseTuning, log);
   await migrateToLatest(db as never);
-  const registry = new CommunityRegistry(db, config.publicUrl, secrets.sealing);
+  const registry = new CommunityRegistry(db, config.publicUrl, secrets.sealing, clock);
   const redis = config.redis ? connectRedis(config.redis.url, config.databaseTuning.connectTimeoutMs, log) : undefined;
   const shortLived = redis && config.redis ? redisShortLived(redis, config.redis.prefix, clock) : databaseShortLived(db);
   const close = async () => {

@@ -12,12 +12,12 @@ export async function listCommunityNames(db: Db): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
+/** Every key of a community, whatever its state (keys/key-rotation.ts decides which are used). */
 export async function listSigningKeys(db: Db, communityId: string): Promise<StoredSigningKey[]> {
   return db
     .selectFrom('signing_keys')
-    .select(['kid', 'alg', 'public_jwk', 'private_key', 'status', 'created_at'])
+    .select(['kid', 'alg', 'public_jwk', 'private_key', 'status', 'created_at', 'activates_at', 'retires_at'])
     .where('community_id', '=', communityId)
-    .where('status', 'in', ['active', 'retiring'])
     .execute();
 }
 

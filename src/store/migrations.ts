@@ -158,7 +158,23 @@ const communityRevision: Migration = {
   },
 };
 
-const migrations: Record<string, Migration> = { '0001_initial': initial, '0002_community_revision': communityRevision };
+/**
+ * Key rotation (keys/key-rotation.ts): a key signs from `activates_at` (existing keys: since they were created) and a
+ * superseded key is published until `retires_at`.
+ */
+const keyRotation: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('signing_keys').addColumn('activates_at', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('signing_keys').addColumn('retires_at', 'bigint').execute();
+    await sql`update signing_keys set activates_at = created_at`.execute(db);
+  },
+};
+
+const migrations: Record<string, Migration> = {
+  '0001_initial': initial,
+  '0002_community_revision': communityRevision,
+  '0003_key_rotation': keyRotation,
+};
 
 const provider: MigrationProvider = {
   async getMigrations() {

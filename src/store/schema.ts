@@ -19,8 +19,13 @@ export interface SigningKeyTable {
   public_jwk: string;
   /** AES-256-GCM sealed PKCS#8 PEM (see keys/key-encryption.ts). */
   private_key: string;
+  /** Legacy: always 'active'. A key's state follows from activates_at/retires_at (see keys/key-rotation.ts). */
   status: string;
   created_at: number;
+  /** Signs from this time (until a newer key activates); published before it. */
+  activates_at: number;
+  /** A superseded key is published until this time, then retired; null while nothing superseded it. */
+  retires_at: number | null;
 }
 
 export interface ClientTable {
