@@ -35,8 +35,11 @@ export function openDatabase(config: DatabaseConfig, tuning: DatabaseTuning, log
       query_timeout: tuning.statementTimeoutMs + 1000,
       keepAlive: true,
     });
-    // An idle connection that breaks (the server restarted) must not crash the process; the pool replaces it.
+    // A connection that breaks (the server stopped or restarted) must not crash the process: an idle one is reported
+    // by the pool, one checked out (between the statements of a transaction) by the client itself. Its pending
+    // statements fail (503), and the pool discards it on release and opens new ones once the server is back.
     pool.on('error', (err) => log?.warn({ err: err.message }, 'idle database connection lost'));
+    pool.on('connect', (client) => client.on('error', (err) => log?.warn({ err: err.message }, 'database connection lost')));
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres' };
   }
   if (config.file !== ':memory:') fs.mkdirSync(path.dirname(config.file), { recursive: true });

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-services.js';
 import { startServer, type TestServer } from '../support/server.js';
 import { TestBrowser } from '../support/browser.js';
-import { codeForm, expectTokens, obtainCode, postToken, SERVICE_AUTH } from '../support/token-helpers.js';
-import { basic, WEB_SECRET } from '../support/server.js';
+import { codeForm, expectTokens, introspect, obtainCode, postToken, SERVICE_AUTH } from '../support/token-helpers.js';
+import { basic, CC_SECRET, WEB_SECRET } from '../support/server.js';
 
 const CONNECT_TIMEOUT_MS = 500;
 
@@ -69,5 +69,40 @@ describe('PostgreSQL outage', { timeout: 90_000 }, () => {
     // The refresh token issued before the outage still works (the refused attempts did not consume it).
     const after = await expectTokens(await postToken(server, { grant_type: 'refresh_token', refresh_token: before.refresh_token! }, { authorization: web }));
     assert.ok(after.refresh_token && after.refresh_token !== before.refresh_token);
+  });
+
+  it('under continuous load: every answer is a token or a quick 503, and every token answered survives the outage', async () => {
+    const opaqueAuth = basic('service-opaque', CC_SECRET);
+    const issued: string[] = [];
+    const statuses = new Map<number, number>();
+    let slowest = 0;
+    let running = true;
+    const worker = async () => {
+      while (running) {
+        const started = Date.now();
+        const res = await postToken(server, { grant_type: 'client_credentials' }, { authorization: opaqueAuth });
+        slowest = Math.max(slowest, Date.now() - started);
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        const body = (await res.json()) as { access_token?: string; error?: string };
+        if (res.status === 200) issued.push(body.access_token!);
+        else assert.equal(body.error, 'temporarily_unavailable');
+      }
+    };
+    const workers = Array.from({ length: 4 }, worker);
+    await new Promise((r) => setTimeout(r, 300));
+    await database.stop();
+    await new Promise((r) => setTimeout(r, 1500));
+    await database.start();
+    await new Promise((r) => setTimeout(r, 1500));
+    running = false;
+    await Promise.all(workers);
+
+    assert.deepEqual([...statuses.keys()].sort(), [200, 503], `statuses seen: ${JSON.stringify([...statuses])}`);
+    assert.ok(slowest < 3000, `no request hung (slowest ${slowest} ms)`);
+    // Nothing answered as issued was lost: every token is still active after the outage.
+    for (const token of issued) {
+      const active = await introspect(server, token);
+      assert.equal(active.active, true, 'a token answered before or after the outage is stored');
+    }
   });
 });
