@@ -23,8 +23,6 @@ export interface Community {
   name: string;
   /** The row's revision when this entry was loaded (see runtime/change-watcher.ts). */
   revision: number;
-  /** Epoch seconds at which a key changes state: the entry is loaded again from then on (Infinity: never). */
-  validUntil: number;
   issuer: string;
   keys: CommunityKeys;
   /** Verifies JWTs this community signed (id_token_hint, JWT access tokens). */
@@ -94,7 +92,7 @@ export class CommunityRegistry {
       (l) => {
         if (this.communities.get(name) !== entry) return;
         if (!l) this.communities.delete(name);
-        else entry.validUntil = l.community.validUntil;
+        else entry.validUntil = l.community.keys.validUntil;
       },
       () => {
         if (this.communities.get(name) === entry) this.communities.delete(name);
@@ -120,7 +118,6 @@ export class CommunityRegistry {
       id: base.id,
       name: base.name,
       revision: base.revision,
-      validUntil: keys.validUntil,
       issuer: base.issuer,
       keys,
       ownKeySet: createLocalJWKSet(jwks),

@@ -4,27 +4,15 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { fixture } from '../support/server.js';
+import { cliEnv, runTessera } from '../support/cli.js';
 
-const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'tessera-cli-'));
-const env = { PATH: process.env.PATH, TESSERA_DATA_DIR: dir, TESSERA_MASTER_KEY: 'cd'.repeat(32), PASSWORD_HASH_COST: '1024', DATABASE_URL: `sqlite://${path.join(dir, 'cli.db')}` };
-
-async function tessera(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin/tessera.js'), ...args], { env, cwd: dir });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const env = cliEnv(dir);
+const tessera = (...args: string[]) => runTessera(env, dir, args);
 
 describe('the tessera command', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,7 +49,7 @@ describe('the tessera command', () => {
   });
 
   it('refuses a bad configuration value naming the variable', async () => {
-    const result = await run(process.execPath, [path.join(root, 'bin/tessera.js'), 'migrate'], { env: { ...env, DATABASE_URL: 'mysql://nope' } }).catch((e: { code: number; stderr: string }) => e);
+    const result = await runTessera({ ...env, DATABASE_URL: 'mysql://nope' }, dir, ['migrate']);
     assert.equal((result as { code: number }).code, 1);
     assert.match((result as { stderr: string }).stderr, /DATABASE_URL must start with sqlite: or postgres:\/\//);
   });
