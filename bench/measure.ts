@@ -72,7 +72,7 @@ export async function wrk(options: WrkOptions): Promise<LoadResult> {
 }
 
 export interface FlowOptions {
-  mode: 'sso' | 'login';
+  mode: 'sso' | 'login' | 'refresh';
   seconds: number;
   concurrency: number;
   serverPid: number;
