@@ -4,11 +4,24 @@
  */
 import type { Db } from './database.js';
 import type { AccessTokenTable } from './schema.js';
-import { preparedQuery } from './prepared.js';
+import { preparedInsert, preparedQuery } from './prepared.js';
 
-export async function insertAccessToken(db: Db, row: AccessTokenTable): Promise<void> {
-  await db.insertInto('access_tokens').values(row).execute();
-}
+const ACCESS_TOKEN_COLUMNS = {
+  id: true,
+  grant_id: true,
+  community_id: true,
+  client_id: true,
+  user_id: true,
+  scope: true,
+  format: true,
+  auth_time: true,
+  created_at: true,
+  expires_at: true,
+  revoked_at: true,
+} satisfies Record<keyof AccessTokenTable, true>;
+
+/** Compiled once: an opaque token's row is written on every issuance (the hot path of opaque client_credentials). */
+export const insertAccessToken = preparedInsert<AccessTokenTable>('access_tokens', ACCESS_TOKEN_COLUMNS);
 
 const selectAccessToken = preparedQuery(1, (db, id: string) => db.selectFrom('access_tokens').selectAll().where('id', '=', id));
 

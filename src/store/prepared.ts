@@ -35,3 +35,17 @@ export function preparedQuery<P extends unknown[], R>(arity: P['length'], build:
     return result.rows;
   };
 }
+
+/**
+ * An INSERT of every column of a row, compiled once (see preparedQuery). `columns` lists each column exactly once;
+ * declare it with `satisfies Record<keyof Row, true>` so a column added to the table cannot be forgotten here.
+ */
+export function preparedInsert<Row extends object>(table: string, columns: Record<keyof Row & string, true>): (db: Db, row: Row) => Promise<void> {
+  const names = Object.keys(columns) as (keyof Row & string)[];
+  const run = preparedQuery(names.length, (db: Db, ...values: unknown[]) =>
+    db.insertInto(table as never).values(Object.fromEntries(names.map((name, i) => [name, values[i]])) as never),
+  );
+  return async (db, row) => {
+    await run(db, ...names.map((name) => row[name]));
+  };
+}

@@ -4,11 +4,26 @@
  */
 import type { Db } from './database.js';
 import type { RefreshTokenTable } from './schema.js';
-import { preparedQuery } from './prepared.js';
+import { preparedInsert, preparedQuery } from './prepared.js';
 
-export async function insertRefreshToken(db: Db, row: RefreshTokenTable): Promise<void> {
-  await db.insertInto('refresh_tokens').values(row).execute();
-}
+const REFRESH_TOKEN_COLUMNS = {
+  token_hash: true,
+  grant_id: true,
+  community_id: true,
+  client_id: true,
+  user_id: true,
+  scope: true,
+  auth_time: true,
+  acr: true,
+  amr: true,
+  sid: true,
+  created_at: true,
+  expires_at: true,
+  consumed_at: true,
+  revoked_at: true,
+} satisfies Record<keyof RefreshTokenTable, true>;
+
+export const insertRefreshToken = preparedInsert<RefreshTokenTable>('refresh_tokens', REFRESH_TOKEN_COLUMNS);
 
 const selectRefreshToken = preparedQuery(1, (db, tokenHash: string) => db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash));
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { groupCommitSqliteDialect } from '../../src/store/sqlite-group-commit.js';
-import { preparedQuery } from '../../src/store/prepared.js';
+import { preparedInsert, preparedQuery } from '../../src/store/prepared.js';
 import type { Db } from '../../src/store/database.js';
 
 interface Schema {
@@ -36,5 +36,19 @@ describe('prepared queries (compiled once, run with new parameters)', () => {
   it('serves a transaction with the same compiled statement', async () => {
     const rows = await db.transaction().execute((trx) => byKindAbove(trx as unknown as Db, 'x', 0));
     assert.deepEqual(rows.map((r) => r.id), ['a', 'b']);
+  });
+
+  it('inserts every column of a row with one compiled statement, nulls included, inside and outside transactions', async () => {
+    const insert = preparedInsert<{ id: string; kind: string | null; n: number }>('u', { id: true, kind: true, n: true });
+    sqlite.exec('create table u (id text primary key, kind text, n integer not null)');
+    await insert(asDb, { id: 'p', kind: 'x', n: 1 });
+    await insert(asDb, { n: 2, kind: null, id: 'q' });
+    await db.transaction().execute((trx) => insert(trx as unknown as Db, { id: 'r', kind: 'z', n: 3 }));
+    assert.deepEqual(sqlite.prepare('select id, kind, n from u order by id').all(), [
+      { id: 'p', kind: 'x', n: 1 },
+      { id: 'q', kind: null, n: 2 },
+      { id: 'r', kind: 'z', n: 3 },
+    ]);
+    await assert.rejects(insert(asDb, { id: 'p', kind: 'again', n: 4 }), /UNIQUE/);
   });
 });

@@ -5,6 +5,26 @@ import { seal, unseal } from '../../src/keys/sealing.js';
 import { decodeMasterKey, deriveKeys } from '../../src/keys/master-key.js';
 import { hashPassword, verifyPassword } from '../../src/identity/password.js';
 import { ConfigError, loadConfig, parseDatabaseUrl } from '../../src/config.js';
+import { randomToken } from '../../src/keys/secrets.js';
+
+describe('random tokens (drawn from a pooled CSPRNG buffer)', () => {
+  it('have the asked entropy, are URL-safe and never repeat, across many pool refills', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 5000; i++) {
+      const token = randomToken(i % 3 === 0 ? 16 : 32);
+      assert.match(token, /^[A-Za-z0-9_-]+$/);
+      assert.equal(Buffer.from(token, 'base64url').length, i % 3 === 0 ? 16 : 32);
+      assert.ok(!seen.has(token), 'a token repeated');
+      seen.add(token);
+    }
+    // Sizes the pool does not serve still work.
+    assert.equal(Buffer.from(randomToken(1000), 'base64url').length, 1000);
+  });
+
+  it('is not all zeros (the pool zeroes bytes it has handed out, never bytes it is about to hand out)', () => {
+    for (let i = 0; i < 300; i++) assert.notEqual(Buffer.from(randomToken(32), 'base64url').toString('hex'), '00'.repeat(32));
+  });
+});
 
 describe('sealing at rest (AES-256-GCM)', () => {
   const key = deriveKeys(decodeMasterKey('ab'.repeat(32))).sealing;
