@@ -27,6 +27,14 @@ export class Params {
     return value;
   }
 
+  /** A parameter that may be repeated (RFC 8693 `audience`, RFC 8707 `resource`); empty values are dropped. */
+  getAll(name: string): string[] {
+    const value = this.values[name];
+    const list = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+    if (list.some((v) => typeof v !== 'string')) throw invalidRequest(`${name} must be a string`);
+    return (list as string[]).filter((v) => v !== '');
+  }
+
   has(name: string): boolean {
     return this.get(name) !== undefined;
   }
