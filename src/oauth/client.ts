@@ -54,6 +54,12 @@ export interface ClientMetadata {
   allow_plain_pkce: boolean;
   /** PKCE is always required for public clients; this requires it for a confidential client too. */
   require_pkce: boolean;
+  /** OIDC Back-Channel Logout 1.0: where logout tokens are POSTed; whether the client needs `sid` in them. */
+  backchannel_logout_uri?: string;
+  backchannel_logout_session_required?: boolean;
+  /** OIDC Front-Channel Logout 1.0: loaded in an iframe on the signed-out page; with `iss` and `sid` when required. */
+  frontchannel_logout_uri?: string;
+  frontchannel_logout_session_required?: boolean;
   /** RFC 8693 `audience`/`resource` values this client may obtain tokens for by token exchange. */
   token_exchange_audiences?: string[];
   /** RFC 7523: issuers whose assertions this client may exchange (jwt-bearer grant). */

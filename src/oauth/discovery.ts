@@ -43,5 +43,9 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     prompt_values_supported: ['none', 'login', 'consent'],
     ui_locales_supported: ['en'],
     authorization_response_iss_parameter_supported: true,
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
+    frontchannel_logout_supported: true,
+    frontchannel_logout_session_supported: true,
   };
 }

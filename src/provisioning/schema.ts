@@ -61,6 +61,10 @@ const clientSchema = {
     access_token_audience: uri,
     allow_plain_pkce: { type: 'boolean', default: false },
     require_pkce: { type: 'boolean', default: false },
+    backchannel_logout_uri: uri,
+    backchannel_logout_session_required: { type: 'boolean', default: false },
+    frontchannel_logout_uri: uri,
+    frontchannel_logout_session_required: { type: 'boolean', default: false },
     token_exchange_audiences: { type: 'array', items: uri, maxItems: 50, uniqueItems: true },
     jwt_bearer_issuers: {
       type: 'array',
@@ -208,6 +212,11 @@ function checkClient(client: ClientSpec, at: string): void {
   }
   if (client.jwks && client.jwks_uri) fail('jwks_uri', 'give either jwks or jwks_uri, not both');
   if (client.jwks_uri) checkJwksUri(client.jwks_uri, fail, 'jwks_uri');
+  for (const field of ['backchannel_logout_uri', 'frontchannel_logout_uri'] as const) {
+    const value = client[field];
+    const problem = value === undefined ? undefined : redirectUriProblem(value);
+    if (problem) fail(field, problem);
+  }
   if (client.jwks) checkPublicJwks(client.jwks, fail, 'jwks');
   checkExtensionGrants(client, fail, at);
   if (client.grant_types.includes('authorization_code') && client.redirect_uris.length === 0) {

@@ -143,6 +143,15 @@ export interface AccessTokenTable {
   revoked_at: number | null;
 }
 
+/** A client an SSO session signed in to (an authorization response was issued under the session). */
+export interface SessionClientTable {
+  community_id: string;
+  sid: string;
+  client_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface AssertionJtiTable {
   community_id: string;
   client_id: string;
@@ -162,4 +171,5 @@ export interface Database {
   refresh_tokens: RefreshTokenTable;
   access_tokens: AccessTokenTable;
   assertion_jtis: AssertionJtiTable;
+  session_clients: SessionClientTable;
 }
