@@ -54,6 +54,10 @@ export interface ClientMetadata {
   allow_plain_pkce: boolean;
   /** PKCE is always required for public clients; this requires it for a confidential client too. */
   require_pkce: boolean;
+  /** RFC 9126 §6: this client's authorization requests must come through the PAR endpoint. */
+  require_pushed_authorization_requests?: boolean;
+  /** RFC 9101 / OIDC Dynamic Registration: the only algorithm accepted for this client's request objects. */
+  request_object_signing_alg?: string;
   /** OIDC Back-Channel Logout 1.0: where logout tokens are POSTed; whether the client needs `sid` in them. */
   backchannel_logout_uri?: string;
   backchannel_logout_session_required?: boolean;

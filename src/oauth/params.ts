@@ -35,6 +35,16 @@ export class Params {
     return (list as string[]).filter((v) => v !== '');
   }
 
+  /** Every parameter with a value, as strings (a repeated one is refused like in get). */
+  toRecord(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const name of Object.keys(this.values)) {
+      const value = this.get(name);
+      if (value !== undefined) out[name] = value;
+    }
+    return out;
+  }
+
   has(name: string): boolean {
     return this.get(name) !== undefined;
   }

@@ -4,6 +4,7 @@
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import { AUTH_METHODS, GRANT_TYPES, JWT_BEARER, TOKEN_EXCHANGE, type ClientMetadata } from '../oauth/client.js';
+import { CLIENT_ASSERTION_ALGS } from '../oauth/discovery.js';
 
 export interface UserSpec {
   username: string;
@@ -51,7 +52,7 @@ const clientSchema = {
     grant_types: { type: 'array', items: { enum: [...GRANT_TYPES] }, uniqueItems: true, default: ['authorization_code'] },
     response_types: { type: 'array', items: { enum: ['code'] }, uniqueItems: true, default: ['code'] },
     token_endpoint_auth_method: { enum: [...AUTH_METHODS], default: 'client_secret_basic' },
-    token_endpoint_auth_signing_alg: { enum: ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] },
+    token_endpoint_auth_signing_alg: { enum: CLIENT_ASSERTION_ALGS },
     scope: { type: 'string', maxLength: 2000, default: 'openid' },
     jwks: jwkSet,
     jwks_uri: uri,
@@ -61,6 +62,8 @@ const clientSchema = {
     access_token_audience: uri,
     allow_plain_pkce: { type: 'boolean', default: false },
     require_pkce: { type: 'boolean', default: false },
+    require_pushed_authorization_requests: { type: 'boolean', default: false },
+    request_object_signing_alg: { enum: CLIENT_ASSERTION_ALGS },
     backchannel_logout_uri: uri,
     backchannel_logout_session_required: { type: 'boolean', default: false },
     frontchannel_logout_uri: uri,

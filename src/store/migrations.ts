@@ -190,11 +190,27 @@ const sessionClients: Migration = {
   },
 };
 
+/** Pushed authorization requests (RFC 9126): the request's parameters behind a one-time request_uri. */
+const pushedRequests: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('pushed_requests')
+      .addColumn('request_uri', 'text', (c) => c.primaryKey())
+      .addColumn('community_id', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('params', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('pushed_requests_expires').on('pushed_requests').column('expires_at').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_community_revision': communityRevision,
   '0003_key_rotation': keyRotation,
   '0007_session_clients': sessionClients,
+  '0008_pushed_requests': pushedRequests,
 };
 
 const provider: MigrationProvider = {

@@ -5,12 +5,13 @@
  *   (stale members are dropped on read); `{p}sc:{community}:{sid}` → sorted set of the clients the session signed in
  *   to, scored by first sign-in;
  * - interaction `{p}i:{uid}` → the row (JSON); completion is `SET {p}ic:{uid} NX`, so exactly one caller wins;
- * - assertion jti `SET {p}j:{community}:{client}:{jti} NX EX …` until the assertion expires: accepted once.
+ * - assertion jti `SET {p}j:{community}:{client}:{jti} NX EX …` until the assertion expires: accepted once;
+ * - pushed authorization request `{p}par:{community}:{request_uri}` → the row (JSON), taken with GETDEL: used once.
  * Commands fail at once while Redis is unreachable (no offline queue): the request gets a 503, never a hang.
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { InteractionTable, SessionClientTable, SessionTable } from './schema.js';
+import type { InteractionTable, PushedRequestTable, SessionClientTable, SessionTable } from './schema.js';
 import type { InteractionLogin, ShortLivedStore } from './short-lived.js';
 
 export function connectRedis(url: string, connectTimeoutMs: number, log: Logger): Redis {
@@ -116,6 +117,14 @@ export function redisShortLived(redis: Redis, prefix: string, clock: { now(): nu
     async recordAssertionJti(communityId, clientId, jti, expiresAt) {
       const key = `${prefix}j:${communityId}:${clientId}:${jti}`;
       return (await redis.set(key, '1', 'EX', ttl(expiresAt, clock.now()), 'NX')) === 'OK';
+    },
+    async insertPushedRequest(row: PushedRequestTable) {
+      await redis.set(`${prefix}par:${row.community_id}:${row.request_uri}`, JSON.stringify(row), 'EX', ttl(row.expires_at, clock.now()));
+    },
+    async takePushedRequest(communityId, requestUri, now) {
+      const raw = await redis.getdel(`${prefix}par:${communityId}:${requestUri}`);
+      const row = raw ? (JSON.parse(raw) as PushedRequestTable) : undefined;
+      return row && row.community_id === communityId && row.expires_at > now ? row : undefined;
     },
     async close() {
       redis.disconnect();

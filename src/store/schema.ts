@@ -152,6 +152,16 @@ export interface SessionClientTable {
   expires_at: number;
 }
 
+/** A pushed authorization request (RFC 9126), taken once. */
+export interface PushedRequestTable {
+  request_uri: string;
+  community_id: string;
+  client_id: string;
+  /** The authorization request's parameters (JSON object of strings). */
+  params: string;
+  expires_at: number;
+}
+
 export interface AssertionJtiTable {
   community_id: string;
   client_id: string;
@@ -172,4 +182,5 @@ export interface Database {
   access_tokens: AccessTokenTable;
   assertion_jtis: AssertionJtiTable;
   session_clients: SessionClientTable;
+  pushed_requests: PushedRequestTable;
 }

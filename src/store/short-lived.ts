@@ -1,10 +1,12 @@
 /**
- * Short-lived state: SSO sessions (and the clients each signed in to), interaction records and the replay cache of client-assertion `jti`s. It lives in
+ * Short-lived state: SSO sessions (and the clients each signed in to), interaction records, pushed authorization
+ * requests and the replay cache of client-assertion `jti`s. It lives in
  * the database, or in Redis when REDIS_URL is set (store/redis-short-lived.ts); both give the same atomic
  * single-use semantics (an interaction completes once, a jti is accepted once).
  */
 import type { Db } from './database.js';
-import type { InteractionTable, SessionClientTable, SessionTable } from './schema.js';
+import type { InteractionTable, PushedRequestTable, SessionClientTable, SessionTable } from './schema.js';
+import { insertPushedRequest, takePushedRequest } from './pushed-requests.js';
 import { endSession, findLiveSession, insertSession, liveUserSessions, recordSessionClient, sessionClients } from './sessions.js';
 import { consumeInteraction, findLiveInteraction, insertInteraction, recordInteractionLogin } from './interactions.js';
 import { recordAssertionJti } from './assertion-jtis.js';
@@ -35,6 +37,9 @@ export interface ShortLivedStore {
   consumeInteraction(uid: string, now: number): Promise<boolean>;
   /** Records a client assertion's jti until `expiresAt`; false when it was already used. */
   recordAssertionJti(communityId: string, clientId: string, jti: string, expiresAt: number): Promise<boolean>;
+  insertPushedRequest(row: PushedRequestTable): Promise<void>;
+  /** The live pushed request behind a request_uri, removed as it is read: exactly one caller gets it. */
+  takePushedRequest(communityId: string, requestUri: string, now: number): Promise<PushedRequestTable | undefined>;
   close(): Promise<void>;
 }
 
@@ -52,6 +57,8 @@ export function databaseShortLived(db: Db): ShortLivedStore {
     recordInteractionLogin: (uid, login) => recordInteractionLogin(db, uid, login.userId, login.authTime, login.amr, login.sid),
     consumeInteraction: (uid, now) => consumeInteraction(db, uid, now),
     recordAssertionJti: (communityId, clientId, jti, expiresAt) => recordAssertionJti(db, communityId, clientId, jti, expiresAt),
+    insertPushedRequest: (row) => insertPushedRequest(db, row),
+    takePushedRequest: (communityId, requestUri, now) => takePushedRequest(db, communityId, requestUri, now),
     close: async () => undefined,
   };
 }
