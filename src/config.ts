@@ -58,6 +58,8 @@ export interface Config {
   passwordHashCost: number;
   /** Create the demo community on first start when the database is empty. */
   demo: boolean;
+  /** Brute-force limits on password and code checks (identity/throttle.ts). */
+  throttle: { windowSeconds: number; perAccountAndClient: number; perAccount: number; perClientAddress: number };
   /** OIDC Back-Channel Logout delivery: attempts per client, the first retry delay (doubling), the per-attempt timeout. */
   backchannelLogout: { attempts: number; retryMs: number; timeoutMs: number };
   trustProxy: boolean;
@@ -141,6 +143,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     shutdownGraceMs: intVar(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
     keyRotationDays: intVar(env, 'KEY_ROTATION_DAYS', 90, 0, 3650),
     keyPublishDelaySeconds: intVar(env, 'KEY_PUBLISH_DELAY_SECONDS', 3600, 0, 30 * 86400),
+    throttle: {
+      windowSeconds: intVar(env, 'LOGIN_THROTTLE_WINDOW_SECONDS', 900, 10, 86400),
+      perAccountAndClient: intVar(env, 'LOGIN_THROTTLE_PER_ACCOUNT_AND_CLIENT', 5, 1, 1000),
+      perAccount: intVar(env, 'LOGIN_THROTTLE_PER_ACCOUNT', 20, 1, 100000),
+      perClientAddress: intVar(env, 'LOGIN_THROTTLE_PER_ADDRESS', 100, 1, 1000000),
+    },
     backchannelLogout: {
       attempts: intVar(env, 'BACKCHANNEL_LOGOUT_ATTEMPTS', 3, 1, 10),
       retryMs: intVar(env, 'BACKCHANNEL_LOGOUT_RETRY_MS', 2000, 10, 600000),

@@ -10,7 +10,7 @@ import { communityOf, formParams, noStore, sendJson } from './respond.js';
 export function tokenRoutes(app: FastifyInstance, provider: Provider): void {
   app.post('/oauth2/community/:community/v1/token', async (request, reply) => {
     const community = await communityOf(provider, request);
-    const response = await tokenRequest(provider, community, request.headers.authorization, formParams(request));
+    const response = await tokenRequest(provider, community, request.headers.authorization, formParams(request), request.ip);
     return sendJson(reply, response);
   });
   app.post('/oauth2/community/:community/v1/introspect', async (request, reply) => {

@@ -8,7 +8,7 @@ import type { Provider } from '../runtime/provider.js';
 import type { TokenResponse } from './tokens.js';
 import type { GrantType } from './client.js';
 
-export async function tokenRequest(provider: Provider, community: Community, authorization: string | undefined, params: Params): Promise<TokenResponse> {
+export async function tokenRequest(provider: Provider, community: Community, authorization: string | undefined, params: Params, address = 'unknown'): Promise<TokenResponse> {
   const grantType = params.get('grant_type');
   if (grantType === undefined) throw invalidRequest('grant_type is required');
   const token_endpoint = `${community.issuer}/v1/token`;
@@ -16,5 +16,5 @@ export async function tokenRequest(provider: Provider, community: Community, aut
   const handler = grantHandlers.get(grantType);
   if (!handler) throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
   if (!client.metadata.grant_types.includes(grantType as GrantType)) throw unauthorizedClient(`client may not use grant_type ${grantType}`);
-  return handler.handle({ provider, community, client, params });
+  return handler.handle({ provider, community, client, params, address });
 }

@@ -205,12 +205,26 @@ const pushedRequests: Migration = {
   },
 };
 
+/** Failed sign-in attempts per key (account, account and client address, client address) in fixed windows. */
+const failureCounters: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('failure_counters')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('count', 'integer', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('failure_counters_expires').on('failure_counters').column('expires_at').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_community_revision': communityRevision,
   '0003_key_rotation': keyRotation,
   '0007_session_clients': sessionClients,
   '0008_pushed_requests': pushedRequests,
+  '0009_failure_counters': failureCounters,
 };
 
 const provider: MigrationProvider = {

@@ -6,7 +6,9 @@
  *   to, scored by first sign-in;
  * - interaction `{p}i:{uid}` → the row (JSON); completion is `SET {p}ic:{uid} NX`, so exactly one caller wins;
  * - assertion jti `SET {p}j:{community}:{client}:{jti} NX EX …` until the assertion expires: accepted once;
- * - pushed authorization request `{p}par:{community}:{request_uri}` → the row (JSON), taken with GETDEL: used once.
+ * - pushed authorization request `{p}par:{community}:{request_uri}` → the row (JSON), taken with GETDEL: used once;
+ * - failure counter `{p}f:{key}` → hash {c: count, e: window end}, counted by a script (a window that ended, by the
+ *   server's clock, starts again at 1); the key expires a minute after its window.
  * Commands fail at once while Redis is unreachable (no offline queue): the request gets a 503, never a hang.
  */
 import { Redis } from 'ioredis';
@@ -34,6 +36,19 @@ export function connectRedis(url: string, connectTimeoutMs: number, log: Logger)
   });
   return redis;
 }
+
+/** One more failure in the window (a new window when the stored one ended); returns {count, window end}. */
+const COUNT_FAILURE = `
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local ends = tonumber(redis.call('HGET', KEYS[1], 'e') or '0')
+if ends <= now then
+  redis.call('HSET', KEYS[1], 'c', 1, 'e', now + window)
+  redis.call('EXPIRE', KEYS[1], window + 60)
+  return {1, now + window}
+end
+return {redis.call('HINCRBY', KEYS[1], 'c', 1), ends}
+`;
 
 /** Seconds until `expiresAt` (at least 1: Redis refuses 0). */
 const ttl = (expiresAt: number, now: number) => Math.max(1, expiresAt - now);
@@ -125,6 +140,24 @@ export function redisShortLived(redis: Redis, prefix: string, clock: { now(): nu
       const raw = await redis.getdel(`${prefix}par:${communityId}:${requestUri}`);
       const row = raw ? (JSON.parse(raw) as PushedRequestTable) : undefined;
       return row && row.community_id === communityId && row.expires_at > now ? row : undefined;
+    },
+    async countFailure(key, windowSeconds, now) {
+      const [count, expiresAt] = (await redis.eval(COUNT_FAILURE, 1, `${prefix}f:${key}`, String(now), String(windowSeconds))) as [number, number];
+      return { count: Number(count), expiresAt: Number(expiresAt) };
+    },
+    async failureCounts(keys, now) {
+      if (keys.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const key of keys) pipeline.hmget(`${prefix}f:${key}`, 'c', 'e');
+      const results = (await pipeline.exec()) ?? [];
+      return results.map((result) => {
+        const [count, expiresAt] = (result?.[1] as (string | null)[] | undefined) ?? [];
+        const end = Number(expiresAt ?? 0);
+        return end > now ? { count: Number(count ?? 0), expiresAt: end } : { count: 0, expiresAt: 0 };
+      });
+    },
+    async clearFailures(key) {
+      await redis.del(`${prefix}f:${key}`);
     },
     async close() {
       redis.disconnect();

@@ -162,6 +162,13 @@ export interface PushedRequestTable {
   expires_at: number;
 }
 
+/** Failed attempts under one throttling key within a window that ends at expires_at. */
+export interface FailureCounterTable {
+  key: string;
+  count: number;
+  expires_at: number;
+}
+
 export interface AssertionJtiTable {
   community_id: string;
   client_id: string;
@@ -183,4 +190,5 @@ export interface Database {
   assertion_jtis: AssertionJtiTable;
   session_clients: SessionClientTable;
   pushed_requests: PushedRequestTable;
+  failure_counters: FailureCounterTable;
 }

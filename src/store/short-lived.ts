@@ -7,6 +7,7 @@
 import type { Db } from './database.js';
 import type { InteractionTable, PushedRequestTable, SessionClientTable, SessionTable } from './schema.js';
 import { insertPushedRequest, takePushedRequest } from './pushed-requests.js';
+import { clearFailures, countFailure, failureCounts, type FailureCount } from './failure-counters.js';
 import { endSession, findLiveSession, insertSession, liveUserSessions, recordSessionClient, sessionClients } from './sessions.js';
 import { consumeInteraction, findLiveInteraction, insertInteraction, recordInteractionLogin } from './interactions.js';
 import { recordAssertionJti } from './assertion-jtis.js';
@@ -40,6 +41,10 @@ export interface ShortLivedStore {
   insertPushedRequest(row: PushedRequestTable): Promise<void>;
   /** The live pushed request behind a request_uri, removed as it is read: exactly one caller gets it. */
   takePushedRequest(communityId: string, requestUri: string, now: number): Promise<PushedRequestTable | undefined>;
+  /** Brute-force counters: one more failure under `key` in a fixed window; the counts of several keys; a reset. */
+  countFailure(key: string, windowSeconds: number, now: number): Promise<FailureCount>;
+  failureCounts(keys: readonly string[], now: number): Promise<FailureCount[]>;
+  clearFailures(key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,6 +64,9 @@ export function databaseShortLived(db: Db): ShortLivedStore {
     recordAssertionJti: (communityId, clientId, jti, expiresAt) => recordAssertionJti(db, communityId, clientId, jti, expiresAt),
     insertPushedRequest: (row) => insertPushedRequest(db, row),
     takePushedRequest: (communityId, requestUri, now) => takePushedRequest(db, communityId, requestUri, now),
+    countFailure: (key, windowSeconds, now) => countFailure(db, key, windowSeconds, now),
+    failureCounts: (keys, now) => failureCounts(db, keys, now),
+    clearFailures: (key) => clearFailures(db, key),
     close: async () => undefined,
   };
 }

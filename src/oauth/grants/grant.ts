@@ -10,6 +10,8 @@ export interface GrantContext {
   community: Community;
   client: ResolvedClient;
   params: Params;
+  /** The client's network address (for brute-force limits). */
+  address: string;
 }
 
 export interface GrantHandler {
