@@ -4,7 +4,8 @@
  *   KEY_PUBLISH_DELAY_SECONDS; the key it supersedes is published until every token it signed has expired;
  * - `rotateDueKeys` (a background job on every node): the same for every community whose active key is
  *   KEY_ROTATION_DAYS old and has no NEXT key yet;
- * - `deleteRetiredKeys`: keys retired for a day are deleted.
+ * - `deleteRetiredKeys`: keys retired for a day are deleted;
+ * - `addMissingCertificates` (at start): keys made before JWKs carried `x5c` get their certificate.
  *
  * Each rotation is one transaction that also bumps the community's revision, so every node drops its cached copy
  * (change-watcher.ts). Nodes rotating at once are serialized (an advisory lock on PostgreSQL, SQLite's single
@@ -13,9 +14,9 @@
 import { sql } from 'kysely';
 import type { Provider } from '../runtime/provider.js';
 import type { Db } from '../store/database.js';
-import { bumpRevision, listSigningKeys } from '../store/communities.js';
+import { bumpRevision, listSigningKeys, replacePublicJwk, signingKeysWithoutCertificate } from '../store/communities.js';
 import { announceChange } from '../runtime/change-watcher.js';
-import { generateSigningKey, SIGNING_ALGS, type StoredSigningKey } from './signing-keys.js';
+import { generateSigningKey, SIGNING_ALGS, withCertificate, type StoredSigningKey } from './signing-keys.js';
 import type { SigningAlg } from './jws-sign.js';
 import {
   activeKey,
@@ -205,4 +206,20 @@ export async function describeKeys(provider: Provider, communityName: string, no
   return rows
     .map((r) => ({ kid: r.kid, alg: r.alg, state: states.get(r.kid)!, createdAt: Number(r.created_at), activatesAt: Number(r.activates_at), retiresAt: r.retires_at === null ? null : Number(r.retires_at) }))
     .sort((a, b) => a.alg.localeCompare(b.alg) || b.activatesAt - a.activatesAt || b.createdAt - a.createdAt);
+}
+
+/**
+ * Gives every stored key without one a self-signed certificate (x5c). Nodes starting together may both make one;
+ * the first write wins (compare and set) and the community's revision is bumped so every node reloads its JWKS.
+ */
+export async function addMissingCertificates(db: Db, sealingKey: Buffer, now: number): Promise<number> {
+  let added = 0;
+  for (const row of await signingKeysWithoutCertificate(db)) {
+    const next = await withCertificate(row, sealingKey, now);
+    if (next && (await replacePublicJwk(db, row.kid, row.public_jwk, next))) {
+      await bumpRevision(db, row.community_id, now);
+      added++;
+    }
+  }
+  return added;
 }

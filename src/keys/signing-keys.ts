@@ -1,7 +1,7 @@
 /**
  * Signing keys per community: an ES256 and an RS256 key generated with the community (and again at each rotation,
  * see key-rotation.ts and rotate.ts), private halves sealed at rest, `kid` = RFC 7638 thumbprint. JWKS carries public
- * members only, with `kid`, `use`, `alg`.
+ * members only, with `kid`, `use`, `alg`, and `x5c`: a self-signed certificate of the key (certificate.ts).
  */
 import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -9,6 +9,7 @@ import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
 import { seal, unseal } from './sealing.js';
 import type { SigningAlg, SigningKey } from './jws-sign.js';
 import { isPublished, keyStates, nextTransition, type KeyState } from './key-rotation.js';
+import { selfSignedCertificate } from './certificate.js';
 
 export const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'RS256'];
 
@@ -54,9 +55,10 @@ async function generatePrivateKey(alg: SigningAlg): Promise<KeyObject> {
 /** A new key, created at `now`, activating at `activatesAt` (default: at once). */
 export async function generateSigningKey(alg: SigningAlg, sealingKey: Buffer, now: number, activatesAt: number = now): Promise<StoredSigningKey> {
   const privateKey = await generatePrivateKey(alg);
-  const publicJwk = await exportJWK(createPublicKey(privateKey));
+  const publicKey = createPublicKey(privateKey);
+  const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
-  const jwk: JWK = { ...publicJwk, kid, use: 'sig', alg };
+  const jwk: JWK = { ...publicJwk, kid, use: 'sig', alg, x5c: [await selfSignedCertificate(alg, privateKey, publicKey, kid, now)] };
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   return {
     kid,
@@ -103,4 +105,12 @@ export function loadCommunityKeys(rows: readonly StoredSigningKey[], sealingKey:
 
 export function jwksDocument(keys: CommunityKeys): { keys: JWK[] } {
   return { keys: keys.published.map((k) => k.jwk) };
+}
+
+/** The stored public JWK with an `x5c` added, for a key made before certificates were (undefined: it has one). */
+export async function withCertificate(row: StoredSigningKey, sealingKey: Buffer, now: number): Promise<string | undefined> {
+  const jwk = JSON.parse(row.public_jwk) as JWK;
+  if (jwk.x5c !== undefined || !isSigningAlg(row.alg)) return undefined;
+  const privateKey = createPrivateKey(unseal(sealingKey, row.private_key));
+  return JSON.stringify({ ...jwk, x5c: [await selfSignedCertificate(row.alg, privateKey, createPublicKey(privateKey), row.kid, now)] });
 }

@@ -11,6 +11,7 @@ import type { Provider } from './provider.js';
 import { databaseShortLived } from '../store/short-lived.js';
 import { connectRedis, redisShortLived } from '../store/redis-short-lived.js';
 import { LogoutDeliveries } from '../identity/backchannel-logout.js';
+import { addMissingCertificates } from '../keys/rotate.js';
 
 export function createLogger(config: Config): Logger {
   return pino({
@@ -24,6 +25,8 @@ export async function createProvider(config: Config, log: Logger = createLogger(
   const secrets = loadMasterKey(config.masterKey, config.dataDir, log);
   const { db } = openDatabase(config.database, config.databaseTuning, log);
   await migrateToLatest(db as never);
+  const certified = await addMissingCertificates(db, secrets.sealing, clock.now());
+  if (certified > 0) log.info({ keys: certified }, 'signing keys given an x5c certificate');
   const registry = new CommunityRegistry(db, config.publicUrl, secrets.sealing, clock);
   const redis = config.redis ? connectRedis(config.redis.url, config.databaseTuning.connectTimeoutMs, log) : undefined;
   const shortLived = redis && config.redis ? redisShortLived(redis, config.redis.prefix, clock) : databaseShortLived(db);

@@ -35,3 +35,15 @@ export async function bumpRevision(db: Db, communityId: string, now: number): Pr
     .where('id', '=', communityId)
     .execute();
 }
+
+/** Keys (of every community) whose public JWK has no certificate yet. */
+export async function signingKeysWithoutCertificate(db: Db): Promise<(StoredSigningKey & { community_id: string })[]> {
+  const rows = await db.selectFrom('signing_keys').selectAll().where('public_jwk', 'not like', '%"x5c"%').execute();
+  return rows as (StoredSigningKey & { community_id: string })[];
+}
+
+/** Replaces a key's public JWK if nobody else did first (compare and set); true when this call changed it. */
+export async function replacePublicJwk(db: Db, kid: string, previous: string, next: string): Promise<boolean> {
+  const result = await db.updateTable('signing_keys').set({ public_jwk: next }).where('kid', '=', kid).where('public_jwk', '=', previous).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
