@@ -4,6 +4,15 @@
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import { AUTH_METHODS, GRANT_TYPES, type ClientMetadata } from '../oauth/client.js';
+import {
+  checkServiceApi,
+  communityServiceProperties,
+  licensesSchema,
+  serviceKeysSchema,
+  type CommunityServiceSettings,
+  type LicenseFileSpec,
+  type ServiceKeyFileSpec,
+} from './service-api.js';
 
 export interface UserSpec {
   username: string;
@@ -15,7 +24,7 @@ export interface ClientSpec extends ClientMetadata {
   client_secret?: string;
 }
 
-export interface CommunitySpec {
+export interface CommunitySpec extends CommunityServiceSettings {
   name: string;
   clients: ClientSpec[];
   users: UserSpec[];
@@ -23,6 +32,9 @@ export interface CommunitySpec {
 
 export interface ProvisioningFile {
   communities: CommunitySpec[];
+  /** Service API (provisioning/service-api.ts). */
+  licenses?: LicenseFileSpec[];
+  service_keys?: ServiceKeyFileSpec[];
 }
 
 export class ProvisioningError extends Error {}
@@ -88,9 +100,12 @@ const fileSchema = {
           name: { type: 'string', pattern: COMMUNITY_NAME },
           clients: { type: 'array', items: clientSchema, default: [] },
           users: { type: 'array', items: userSchema, default: [] },
+          ...communityServiceProperties,
         },
       },
     },
+    licenses: licensesSchema,
+    service_keys: serviceKeysSchema,
   },
 } as const;
 
@@ -203,6 +218,9 @@ export function parseProvisioning(input: unknown): ProvisioningFile {
   }
   const file = doc as unknown as ProvisioningFile;
   uniqueBy(file.communities, (c) => c.name, '/communities', 'name');
+  checkServiceApi(file, (at, message) => {
+    throw new ProvisioningError(`${at}: ${message}`);
+  });
   file.communities.forEach((community, ci) => {
     const at = `/communities/${ci}`;
     uniqueBy(community.clients, (c) => c.client_id, `${at}/clients`, 'client_id');
