@@ -10,11 +10,26 @@ import { systemClock, type Clock } from './clock.js';
 import type { Provider } from './provider.js';
 import { databaseShortLived } from '../store/short-lived.js';
 import { connectRedis, redisShortLived } from '../store/redis-short-lived.js';
+import { SERVICE_CREDENTIAL_HEADERS } from '../service/authenticate.js';
 
 export function createLogger(config: Config): Logger {
   return pino({
     level: config.logLevel,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.client_secret'], remove: true },
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        '*.password',
+        '*.client_secret',
+        // Service API credentials and the ecdsa_helper body (src/service/authenticate.ts, src/http/service-api.ts).
+        ...SERVICE_CREDENTIAL_HEADERS.map((h) => `req.headers.${h}`),
+        '*.keySecret',
+        '*.privateKey',
+        '*.dataStr',
+        '*.proof_of_authentication_jwt',
+      ],
+      remove: true,
+    },
   });
 }
 
