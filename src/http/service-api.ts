@@ -17,6 +17,8 @@ import type { ServiceKeyPair } from '../service/key-pair.js';
 import { decrypt, EcdhError, encrypt, sharedKey } from '../service/ecdh.js';
 import { newServiceKey } from '../service/licenses.js';
 import { noStore } from './respond.js';
+import { OAuthError } from '../oauth/errors.js';
+import { externalLoginRoutes } from './external-login.js';
 
 /** Largest dataStr the helper accepts (characters). */
 const MAX_HELPER_DATA = 32 * 1024;
@@ -34,6 +36,10 @@ function sendJson(reply: FastifyReply, body: unknown): FastifyReply {
 export function serviceErrorHandler(provider: Provider) {
   return (err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof ServiceApiError) return sendServiceError(reply, err);
+    if (err instanceof OAuthError && err.status < 500) {
+      const code = err.status === 404 ? 404 : err.status === 401 ? 401 : err.status === 403 ? 403 : 400;
+      return sendServiceError(reply, new ServiceApiError(code, err.description));
+    }
     const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
     if (status === 413) return noStore(reply).code(413).type('application/json').send(JSON.stringify({ statusCode: 413, error: 'Payload Too Large', message: 'the request body is too large' }));
     if (status >= 400 && status < 500) return sendServiceError(reply, new ServiceApiError(400, 'the request is not valid JSON or not a JSON object'));
@@ -105,6 +111,8 @@ export function serviceApiRoutes(api: FastifyInstance, provider: Provider, keyPa
     }
     return reset(request, reply, keyId);
   });
+
+  externalLoginRoutes(api, provider, keyPair);
 
   api.post('/oauth2/ecdsa_helper/:method', async (request, reply) => {
     if (!serviceApi.ecdsaHelper) throw new ServiceApiError(404, 'the ecdsa_helper endpoint is switched off on this deployment');
