@@ -12,24 +12,26 @@ import { databaseShortLived } from '../store/short-lived.js';
 import { connectRedis, redisShortLived } from '../store/redis-short-lived.js';
 import { SERVICE_CREDENTIAL_HEADERS } from '../service/authenticate.js';
 
+/** Never logged: credentials, and the service API's credential headers and helper bodies (src/service/). */
+export const LOG_REDACTION = {
+  paths: [
+    'req.headers.authorization',
+    'req.headers.cookie',
+    '*.password',
+    '*.client_secret',
+    ...SERVICE_CREDENTIAL_HEADERS.map((h) => `req.headers.${h}`),
+    '*.keySecret',
+    '*.privateKey',
+    '*.dataStr',
+    '*.proof_of_authentication_jwt',
+  ],
+  remove: true,
+};
+
 export function createLogger(config: Config): Logger {
   return pino({
     level: config.logLevel,
-    redact: {
-      paths: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        '*.password',
-        '*.client_secret',
-        // Service API credentials and the ecdsa_helper body (src/service/authenticate.ts, src/http/service-api.ts).
-        ...SERVICE_CREDENTIAL_HEADERS.map((h) => `req.headers.${h}`),
-        '*.keySecret',
-        '*.privateKey',
-        '*.dataStr',
-        '*.proof_of_authentication_jwt',
-      ],
-      remove: true,
-    },
+    redact: LOG_REDACTION,
   });
 }
 

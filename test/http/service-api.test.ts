@@ -6,6 +6,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { LOG_REDACTION } from '../../src/runtime/create-provider.js';
 import { startServer, type TestServer } from '../support/server.js';
 import { encrypt, decrypt } from '../../src/service/ecdh.js';
 import {
@@ -71,8 +74,10 @@ describe('service API', () => {
       const rows = await server.provider.db.selectFrom('service_key_pairs').selectAll().execute();
       assert.equal(rows.length, 1);
       assert.ok(rows[0]!.private_key.startsWith('v1.'), 'the private key is sealed');
-      // A request encrypted for the first node is accepted by the second.
-      assert.equal((await fetch(`${second.base}/oauth2/environment`, { headers: await client.headers(SERVICE_LICENSE) })).status, 200);
+      // A request encrypted for the first node is accepted by the second, and the replay cache is shared.
+      const headers = await client.headers(SERVICE_LICENSE);
+      assert.equal((await fetch(`${second.base}/oauth2/environment`, { headers })).status, 200);
+      await expectError(await fetch(`${server.base}/oauth2/environment`, { headers }), 401, /replay/);
     } finally {
       await second.close();
     }
@@ -245,6 +250,29 @@ describe('service API', () => {
     await expectError(await fetch(`${server.base}/oauth2/ecdsa_helper/encrypt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 401);
     const headers = await client.headers(SERVICE_LICENSE);
     await expectError(await fetch(`${server.base}/oauth2/ecdsa_helper/encrypt`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{not json' }), 400);
+  });
+
+  it('logs service key operations for audit, never a secret, license key, private key or credential header', async () => {
+    const lines: string[] = [];
+    const original = server.provider.log;
+    server.provider.log = pino({ level: 'debug', redact: LOG_REDACTION }, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
+    try {
+      const list = (await (await client.call('GET', '/oauth2/servicekeys', SYSTEM_LICENSE)).json()) as ServiceKeyView[];
+      const reset = await client.call('DELETE', `/oauth2/servicekey/${list[0]!.keyId}`, SYSTEM_LICENSE);
+      const fresh = (await reset.json()) as ServiceKeyView;
+      const helperKey = 'ERERERERERERERERERERERERERERERERERERERERERE=';
+      await client.call('POST', '/oauth2/ecdsa_helper/encrypt', SERVICE_LICENSE, { body: { dataStr: 'top secret text', publicKey: 'Rm1/yuVj5csJoNGHC7WANEgEYXh5oUlJzyIoXxuuPydnKBdsPGQx+O7aRTjcN8hl4nhPOp530ETzPkB3l+Enig==', privateKey: helperKey } });
+      // A logger call that would carry them is redacted too.
+      server.provider.log.info({ req: { headers: { licensekey: 'x1', requestid: 'x2', publickey: 'x3', license: SYSTEM_LICENSE, keysecret: 'x4' } }, body: { privateKey: helperKey, dataStr: 'top secret text' } }, 'probe');
+      const text = lines.join('');
+      assert.match(text, /"audit":"servicekeys.list"/);
+      assert.match(text, /"audit":"servicekey.reset".*"license":"ops"/);
+      for (const secret of [fresh.keySecret, list[0]!.keySecret, list[1]!.keySecret, SYSTEM_LICENSE, SERVICE_LICENSE, helperKey, 'top secret text', '"x1"', '"x2"', '"x3"', '"x4"']) {
+        assert.ok(!text.includes(secret), `the log must not contain ${secret.slice(0, 12)}…`);
+      }
+    } finally {
+      server.provider.log = original;
+    }
   });
 
   it('the provisioning file refuses short license keys and inconsistent licenses, naming the field', () => {
