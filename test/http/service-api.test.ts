@@ -250,6 +250,8 @@ describe('service API', () => {
     await expectError(await fetch(`${server.base}/oauth2/ecdsa_helper/encrypt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 401);
     const headers = await client.headers(SERVICE_LICENSE);
     await expectError(await fetch(`${server.base}/oauth2/ecdsa_helper/encrypt`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{not json' }), 400);
+    const huge = JSON.stringify({ dataStr: 'x'.repeat(100 * 1024), publicKey: a.publicKey, privateKey: b.privateKey });
+    await expectError(await fetch(`${server.base}/oauth2/ecdsa_helper/encrypt`, { method: 'POST', headers: { ...(await client.headers(SERVICE_LICENSE)), 'content-type': 'application/json' }, body: huge }), 413);
   });
 
   it('logs service key operations for audit, never a secret, license key, private key or credential header', async () => {

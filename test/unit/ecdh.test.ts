@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { loadConfig, ConfigError } from '../../src/config.js';
 import { decodePrivateKey, decrypt, EcdhError, encrypt, generateKeyPair, publicKeyOf, sharedKey } from '../../src/service/ecdh.js';
 
 // The test vector of issue 6 (and reference/1kosmos-eam.md §1.4).
@@ -87,5 +88,34 @@ describe('service ECDH encryption (the client libraries\' "ECDSA")', () => {
     const wrongKey = Buffer.alloc(32, 7);
     assert.throws(() => decrypt(CIPHERTEXT, wrongKey), /could not be decrypted/);
     assert.throws(() => decrypt(CIPHERTEXT, key, 'requestid', 64), /requestid is too long/);
+  });
+
+  it('works on P-256 (prime256v1) when a deployment configures it', () => {
+    const a = generateKeyPair('prime256v1');
+    const b = generateKeyPair('prime256v1');
+    const key = sharedKey(a.privateKey, b.publicKey, 'prime256v1');
+    assert.deepEqual(key, sharedKey(b.privateKey, a.publicKey, 'prime256v1'));
+    assert.equal(decrypt(encrypt('p-256', key), key), 'p-256');
+    // A secp256k1 point is not on P-256.
+    assert.throws(() => sharedKey(a.privateKey, A_PUBLIC, 'prime256v1'), EcdhError);
+  });
+});
+
+describe('service API configuration', () => {
+  it('reads the curve, time span, switches and service directory, refusing bad values by name', () => {
+    const config = loadConfig({ PUBLIC_URL: 'https://id.example' });
+    assert.deepEqual(config.serviceApi, { curve: 'secp256k1', allowedTimeSpan: 60, plainAuth: true, ecdsaHelper: true, directory: { oauth2: 'https://id.example/oauth2' } });
+    const custom = loadConfig({ PUBLIC_URL: 'https://id.example', EC_CURVE_NAME: 'P-256', SERVICE_ALLOWED_TIME_SPAN: '30', SERVICE_DIRECTORY: '{"licenses":"https://l.example/licenses","oauth2":"https://ignored.example"}' });
+    assert.equal(custom.serviceApi.curve, 'prime256v1');
+    assert.equal(custom.serviceApi.allowedTimeSpan, 30);
+    assert.deepEqual(custom.serviceApi.directory, { licenses: 'https://l.example/licenses', oauth2: 'https://id.example/oauth2' });
+    const bad: [Record<string, string>, RegExp][] = [
+      [{ EC_CURVE_NAME: 'ed25519' }, /EC_CURVE_NAME/],
+      [{ SERVICE_ALLOWED_TIME_SPAN: '0' }, /SERVICE_ALLOWED_TIME_SPAN/],
+      [{ SERVICE_DIRECTORY: '[1]' }, /SERVICE_DIRECTORY/],
+      [{ SERVICE_DIRECTORY: '{"x":"javascript:alert(1)"}' }, /SERVICE_DIRECTORY: x/],
+      [{ SERVICE_ECDSA_HELPER: 'maybe' }, /SERVICE_ECDSA_HELPER/],
+    ];
+    for (const [env, message] of bad) assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test(err.message));
   });
 });
