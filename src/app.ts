@@ -12,6 +12,7 @@ import { userinfoRoutes } from './http/userinfo.js';
 import { authorizeRoutes } from './http/authorize.js';
 import { interactionRoutes } from './http/interaction.js';
 import { logoutRoutes } from './http/logout.js';
+import { sessionRoutes } from './http/sessions.js';
 import { serviceRoutes } from './http/service.js';
 import { serviceApiRoutes, serviceErrorHandler } from './http/service-api.js';
 import { loadServiceKeyPair } from './service/key-pair.js';
@@ -90,6 +91,7 @@ export async function buildApp(provider: Provider): Promise<FastifyInstance> {
     authorizeRoutes(browser, provider);
     interactionRoutes(browser, provider);
     logoutRoutes(browser, provider);
+    sessionRoutes(browser, provider);
   });
   return app;
 }

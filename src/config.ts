@@ -59,6 +59,8 @@ export interface Config {
   passwordHashCost: number;
   /** Create the demo community on first start when the database is empty. */
   demo: boolean;
+  /** OIDC Back-Channel Logout delivery: attempts per client, the first retry delay (doubling), the per-attempt timeout. */
+  backchannelLogout: { attempts: number; retryMs: number; timeoutMs: number };
   trustProxy: boolean;
   serviceApi: ServiceApiConfig;
 }
@@ -182,6 +184,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     shutdownGraceMs: intVar(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
     keyRotationDays: intVar(env, 'KEY_ROTATION_DAYS', 90, 0, 3650),
     keyPublishDelaySeconds: intVar(env, 'KEY_PUBLISH_DELAY_SECONDS', 3600, 0, 30 * 86400),
+    backchannelLogout: {
+      attempts: intVar(env, 'BACKCHANNEL_LOGOUT_ATTEMPTS', 3, 1, 10),
+      retryMs: intVar(env, 'BACKCHANNEL_LOGOUT_RETRY_MS', 2000, 10, 600000),
+      timeoutMs: intVar(env, 'BACKCHANNEL_LOGOUT_TIMEOUT_MS', 5000, 100, 60000),
+    },
     dataDir,
     bootstrapFile: env.TESSERA_BOOTSTRAP ? path.resolve(cwd, env.TESSERA_BOOTSTRAP) : undefined,
     masterKey: env.TESSERA_MASTER_KEY || undefined,

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Provider } from '../runtime/provider.js';
 import { authorize } from '../oauth/authorize/index.js';
+import { resolveAuthorizationParams } from '../oauth/authorize/request-object.js';
 import { RedirectableError } from '../oauth/authorize/pipeline.js';
 import { errorRedirect } from '../oauth/authorize/response.js';
 import { OAuthError } from '../oauth/errors.js';
@@ -20,9 +21,12 @@ export function authorizeRoutes(app: FastifyInstance, provider: Provider): void 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const community = await communityOf(provider, request);
     try {
-      const params = request.method === 'POST' ? formParams(request) : queryParams(request);
-      // Service API (issue 6): a sign-in vouched for by a trusted authenticator; without it the usual flow.
-      if (request.method === 'POST' && params.has(PROOF_PARAM)) return await proofOfAuthenticationResponse(provider, community, params, reply);
+      const sent = request.method === 'POST' ? formParams(request) : queryParams(request);
+      // Service API (issue 6): a sign-in vouched for by a trusted authenticator (plain form parameters, as the
+      // client libraries send them); without it the usual flow.
+      if (request.method === 'POST' && sent.has(PROOF_PARAM)) return await proofOfAuthenticationResponse(provider, community, sent, reply);
+      // A request object or a pushed request's request_uri stands for the parameters (RFC 9101, RFC 9126).
+      const params = await resolveAuthorizationParams(provider, community, sent);
       const outcome = await authorize(provider, community, params, request.cookies[SESSION_COOKIE]);
       noStore(reply);
       if (outcome.kind === 'redirect') return reply.redirect(outcome.location, 303);

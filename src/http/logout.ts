@@ -28,10 +28,10 @@ export function logoutRoutes(app: FastifyInstance, provider: Provider): void {
         return sendPage(reply, errorPage(400, 'invalid_request', 'The sign-out form expired. Please try again.'));
       }
       const signedOut = confirmation === 'yes';
-      if (signedOut) {
-        await endBrowserSession(provider, community, cookie);
-        reply.clearCookie(SESSION_COOKIE, cookieOptions(provider, communityCookiePath(community)));
-      }
+      const frames = signedOut ? ((await endBrowserSession(provider, community, cookie)) ?? []) : [];
+      if (signedOut) reply.clearCookie(SESSION_COOKIE, cookieOptions(provider, communityCookiePath(community)));
+      // Front-channel logout needs a page to hold the iframes; it moves on to the client afterwards.
+      if (frames.length > 0) return sendPage(reply, loggedOutPage(true, { frames, ...(logout.redirect ? { continueTo: logout.redirect } : {}) }));
       return logout.redirect ? reply.redirect(logout.redirect, 303) : sendPage(reply, loggedOutPage(signedOut));
     } catch (err) {
       if (err instanceof OAuthError && err.status !== 404) return sendPage(reply, errorPage(400, err.error, err.description));

@@ -1,5 +1,9 @@
 /**
- * RP-Initiated Logout 1.0. A post_logout_redirect_uri is honoured only when it is registered for the client named
+ * Ending sessions, and RP-Initiated Logout 1.0.
+ *
+ * Ending a session tells every client it signed in to: a back-channel logout token to those with a
+ * `backchannel_logout_uri` (backchannel-logout.ts), and front-channel iframe URLs (OIDC Front-Channel Logout 1.0)
+ * for the signed-out page. A post_logout_redirect_uri is honoured only when it is registered for the client named
  * by a valid id_token_hint (signed by this community; it may have expired) or by client_id, and both agree. The user
  * confirms on a page whose form carries a CSRF token derived from the session cookie. `state` is returned unchanged.
  */
@@ -10,6 +14,8 @@ import type { Params } from '../oauth/params.js';
 import type { Community } from '../runtime/community-registry.js';
 import type { Provider } from '../runtime/provider.js';
 import { currentSession } from './sessions.js';
+import type { SessionTable } from '../store/schema.js';
+import type { ResolvedClient } from '../runtime/community-registry.js';
 
 export interface LogoutRequest {
   /** Where to send the browser afterwards (validated, with state), if anywhere. */
@@ -59,18 +65,53 @@ export async function validateLogout(provider: Provider, community: Community, p
   return { redirect: target.href, carried };
 }
 
-export function logoutCsrf(provider: Provider, sessionCookie: string): string {
-  return hmacSha256(provider.secrets.secretHashing, `logout:${sessionCookie}`);
+/** A CSRF token for a form that ends sessions, bound to the session cookie and the form's purpose. */
+export function logoutCsrf(provider: Provider, sessionCookie: string, purpose: 'logout' | 'sessions' = 'logout'): string {
+  return hmacSha256(provider.secrets.secretHashing, `${purpose}:${sessionCookie}`);
 }
 
-export function checkLogoutCsrf(provider: Provider, sessionCookie: string | undefined, presented: string | undefined): boolean {
-  return !!sessionCookie && !!presented && safeEqual(logoutCsrf(provider, sessionCookie), presented);
+export function checkLogoutCsrf(provider: Provider, sessionCookie: string | undefined, presented: string | undefined, purpose: 'logout' | 'sessions' = 'logout'): boolean {
+  return !!sessionCookie && !!presented && safeEqual(logoutCsrf(provider, sessionCookie, purpose), presented);
 }
 
-/** Ends the browser's session, if any; true when one was ended. */
-export async function endBrowserSession(provider: Provider, community: Community, sessionCookie: string | undefined): Promise<boolean> {
-  const session = await currentSession(provider, community, sessionCookie);
-  if (!session) return false;
+/** The clients a session signed in to that still exist, in sign-in order. */
+export async function clientsOfSession(provider: Provider, community: Community, sid: string): Promise<ResolvedClient[]> {
+  const ids = await provider.shortLived.sessionClients(community.id, sid);
+  const clients = await Promise.all(ids.map((id) => provider.registry.client(community, id)));
+  return clients.filter((c): c is ResolvedClient => c !== undefined);
+}
+
+/** Front-Channel Logout 1.0 §2: the client's URI, with `iss` and `sid` when it asked for them. */
+function frontChannelUrl(community: Community, client: ResolvedClient, sid: string): string | undefined {
+  const uri = client.metadata.frontchannel_logout_uri;
+  if (!uri) return undefined;
+  const url = new URL(uri);
+  if (client.metadata.frontchannel_logout_session_required) {
+    url.searchParams.set('iss', community.issuer);
+    url.searchParams.set('sid', sid);
+  }
+  return url.href;
+}
+
+/** Ends one session everywhere and notifies its clients; returns the front-channel URLs for this browser's page. */
+export async function endSessionAndNotify(provider: Provider, community: Community, session: SessionTable): Promise<string[]> {
+  const clients = await clientsOfSession(provider, community, session.sid);
   await provider.shortLived.endSession(community.id, session.sid, provider.clock.now());
-  return true;
+  provider.log.info({ community: community.name, sid: session.sid, clients: clients.length }, 'session ended');
+  provider.logoutDeliveries.notify(community, clients, { sid: session.sid, userId: session.user_id });
+  return clients.map((c) => frontChannelUrl(community, c, session.sid)).filter((u): u is string => u !== undefined);
+}
+
+/** Ends the browser's session, if any: the front-channel URLs to load, or undefined when there was no session. */
+export async function endBrowserSession(provider: Provider, community: Community, sessionCookie: string | undefined): Promise<string[] | undefined> {
+  const session = await currentSession(provider, community, sessionCookie);
+  return session ? endSessionAndNotify(provider, community, session) : undefined;
+}
+
+/** Sign-out everywhere: every live session of the user in the community; the front-channel URLs, once each. */
+export async function endUserSessions(provider: Provider, community: Community, userId: string): Promise<string[]> {
+  const sessions = await provider.shortLived.liveUserSessions(community.id, userId, provider.clock.now());
+  const frames = new Set<string>();
+  for (const session of sessions) for (const url of await endSessionAndNotify(provider, community, session)) frames.add(url);
+  return [...frames];
 }

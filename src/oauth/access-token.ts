@@ -20,7 +20,11 @@ export interface ActiveAccessToken {
   jti?: string;
   authTime?: number;
   grantId: string | null;
+  /** RFC 8693 §4.1: the actor of an exchanged token. */
+  act?: Record<string, unknown>;
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const looksLikeJwt = (token: string) => token.split('.').length === 3;
 
@@ -72,6 +76,7 @@ export async function resolveAccessToken(provider: Provider, community: Communit
       jti,
       authTime: typeof payload.auth_time === 'number' ? payload.auth_time : undefined,
       grantId: record?.grant_id ?? null,
+      act: isObject(payload.act) ? payload.act : undefined,
     };
   }
   const id = opaqueTokenId(token);

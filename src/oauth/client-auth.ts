@@ -14,8 +14,8 @@ import { unseal } from '../keys/sealing.js';
 import type { Params } from './params.js';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
-const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+export const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
+export const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 /** Longest lifetime accepted for a client assertion (its jti is remembered that long). */
 const MAX_ASSERTION_LIFETIME = 600;
 

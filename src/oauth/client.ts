@@ -3,7 +3,12 @@
  */
 import type { SigningAlg } from '../keys/jws-sign.js';
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'password'] as const;
+/** RFC 7523 §2.1: a JWT from a trusted issuer, exchanged for an access token for the user it names. */
+export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+/** RFC 8693: a token of this community exchanged for one with another audience, narrower scope, or an actor. */
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'password', JWT_BEARER, TOKEN_EXCHANGE] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
@@ -11,6 +16,18 @@ export type ClientAuthMethod = (typeof AUTH_METHODS)[number];
 
 export interface JwkSet {
   keys: Record<string, unknown>[];
+}
+
+/**
+ * An issuer whose JWTs a client may present with the jwt-bearer grant. Its keys are `jwks` or `jwks_uri`; an entry
+ * whose issuer is the client's own client_id and that names no keys uses the client's registered keys.
+ */
+export interface JwtBearerIssuer {
+  issuer: string;
+  jwks?: JwkSet;
+  jwks_uri?: string;
+  /** How the assertion's `sub` names the user: Tessera's subject identifier (`id`) or the username. */
+  subject: 'id' | 'username';
 }
 
 export interface ClientMetadata {
@@ -37,6 +54,20 @@ export interface ClientMetadata {
   allow_plain_pkce: boolean;
   /** PKCE is always required for public clients; this requires it for a confidential client too. */
   require_pkce: boolean;
+  /** RFC 9126 §6: this client's authorization requests must come through the PAR endpoint. */
+  require_pushed_authorization_requests?: boolean;
+  /** RFC 9101 / OIDC Dynamic Registration: the only algorithm accepted for this client's request objects. */
+  request_object_signing_alg?: string;
+  /** OIDC Back-Channel Logout 1.0: where logout tokens are POSTed; whether the client needs `sid` in them. */
+  backchannel_logout_uri?: string;
+  backchannel_logout_session_required?: boolean;
+  /** OIDC Front-Channel Logout 1.0: loaded in an iframe on the signed-out page; with `iss` and `sid` when required. */
+  frontchannel_logout_uri?: string;
+  frontchannel_logout_session_required?: boolean;
+  /** RFC 8693 `audience`/`resource` values this client may obtain tokens for by token exchange. */
+  token_exchange_audiences?: string[];
+  /** RFC 7523: issuers whose assertions this client may exchange (jwt-bearer grant). */
+  jwt_bearer_issuers?: JwtBearerIssuer[];
 }
 
 export interface Client {

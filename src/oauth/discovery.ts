@@ -13,6 +13,7 @@ export function endpoints(issuer: string) {
     introspection_endpoint: `${issuer}/v1/introspect`,
     revocation_endpoint: `${issuer}/v1/revoke`,
     end_session_endpoint: `${issuer}/v1/logout`,
+    pushed_authorization_request_endpoint: `${issuer}/v1/par`,
   };
 }
 
@@ -37,11 +38,18 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'sid', 'azp', 'at_hash', 'c_hash', ...STANDARD_CLAIMS],
     claim_types_supported: ['normal'],
     claims_parameter_supported: false,
-    request_parameter_supported: false,
+    request_parameter_supported: true,
+    request_object_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
+    // request_uri values are accepted only from the PAR endpoint; nothing is fetched by URL.
     request_uri_parameter_supported: false,
     require_request_uri_registration: false,
+    require_pushed_authorization_requests: false,
     prompt_values_supported: ['none', 'login', 'consent'],
     ui_locales_supported: ['en'],
     authorization_response_iss_parameter_supported: true,
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
+    frontchannel_logout_supported: true,
+    frontchannel_logout_session_supported: true,
   };
 }

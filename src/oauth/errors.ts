@@ -25,6 +25,7 @@ export type OAuthErrorCode =
   | 'invalid_token'
   | 'insufficient_scope'
   | 'unsupported_token_type'
+  | 'invalid_target'
   | 'not_found';
 
 const DEFAULT_STATUS: Partial<Record<OAuthErrorCode, number>> = {

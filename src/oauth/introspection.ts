@@ -44,6 +44,7 @@ export async function introspect(provider: Provider, community: Community, autho
     if (at.aud !== undefined) out.aud = at.aud;
     if (at.jti !== undefined) out.jti = at.jti;
     if (at.authTime !== undefined) out.auth_time = at.authTime;
+    if (at.act !== undefined) out.act = at.act;
     return out as IntrospectionResponse;
   };
   const order = hint === 'refresh_token' ? [tryRefresh, tryAccess] : [tryAccess, tryRefresh];

@@ -27,6 +27,24 @@ export class Params {
     return value;
   }
 
+  /** A parameter that may be repeated (RFC 8693 `audience`, RFC 8707 `resource`); empty values are dropped. */
+  getAll(name: string): string[] {
+    const value = this.values[name];
+    const list = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+    if (list.some((v) => typeof v !== 'string')) throw invalidRequest(`${name} must be a string`);
+    return (list as string[]).filter((v) => v !== '');
+  }
+
+  /** Every parameter with a value, as strings (a repeated one is refused like in get). */
+  toRecord(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const name of Object.keys(this.values)) {
+      const value = this.get(name);
+      if (value !== undefined) out[name] = value;
+    }
+    return out;
+  }
+
   has(name: string): boolean {
     return this.get(name) !== undefined;
   }

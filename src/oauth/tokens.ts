@@ -33,6 +33,18 @@ export interface TokenResponse {
   scope?: string;
   refresh_token?: string;
   id_token?: string;
+  /** RFC 8693 §2.2.1: the type of the token issued by token exchange. */
+  issued_token_type?: string;
+}
+
+/** What token exchange changes about an access token: its audience, its actor, an earlier expiry, and the format. */
+export interface AccessTokenOptions {
+  audience?: string | string[];
+  /** RFC 8693 §4.1: the acting party, with earlier actors nested. */
+  act?: Record<string, unknown>;
+  /** The token expires no later than this (the subject token's expiry). */
+  notAfter?: number;
+  format?: 'jwt' | 'opaque';
 }
 
 export interface MintedAccessToken {
@@ -50,8 +62,15 @@ export interface MintedRefreshToken {
 export const opaqueTokenId = (token: string) => `o:${sha256(token)}`;
 export const jwtTokenId = (jti: string) => `j:${jti}`;
 
-export async function mintAccessToken(community: Community, client: ResolvedClient, subject: TokenSubject, now: number, lifetimes: Lifetimes): Promise<MintedAccessToken> {
-  const expiresIn = lifetimes.accessToken;
+export async function mintAccessToken(
+  community: Community,
+  client: ResolvedClient,
+  subject: TokenSubject,
+  now: number,
+  lifetimes: Lifetimes,
+  options: AccessTokenOptions = {},
+): Promise<MintedAccessToken> {
+  const expiresIn = options.notAfter === undefined ? lifetimes.accessToken : Math.min(lifetimes.accessToken, options.notAfter - now);
   const clientId = client.metadata.client_id;
   const scope = subject.scope.join(' ');
   const record = (id: string, format: 'opaque' | 'jwt'): AccessTokenTable => ({
@@ -67,7 +86,7 @@ export async function mintAccessToken(community: Community, client: ResolvedClie
     expires_at: now + expiresIn,
     revoked_at: null,
   });
-  if (client.metadata.access_token_format === 'opaque') {
+  if ((options.format ?? client.metadata.access_token_format) === 'opaque') {
     const token = randomToken(32);
     return { token, expiresIn, record: record(opaqueTokenId(token), 'opaque') };
   }
@@ -75,7 +94,7 @@ export async function mintAccessToken(community: Community, client: ResolvedClie
   const claims: Record<string, unknown> = {
     iss: community.issuer,
     sub: subject.userId ?? clientId,
-    aud: client.metadata.access_token_audience ?? clientId,
+    aud: options.audience ?? client.metadata.access_token_audience ?? clientId,
     exp: now + expiresIn,
     iat: now,
     jti,
@@ -85,6 +104,7 @@ export async function mintAccessToken(community: Community, client: ResolvedClie
   if (subject.authTime !== undefined) claims.auth_time = subject.authTime;
   if (subject.acr) claims.acr = subject.acr;
   if (subject.amr && subject.amr.length > 0) claims.amr = subject.amr;
+  if (options.act) claims.act = options.act;
   const token = await signJwt(community.keys.active.ES256, claims, 'at+jwt');
   // Tokens of a user grant are recorded so revoking the grant deactivates them; client_credentials JWTs are stateless.
   return { token, expiresIn, record: subject.grantId ? record(jwtTokenId(jti), 'jwt') : null };

@@ -3,7 +3,8 @@
  * applied; an error names the bad field by its JSON path.
  */
 import { Ajv, type ErrorObject } from 'ajv';
-import { AUTH_METHODS, GRANT_TYPES, type ClientMetadata } from '../oauth/client.js';
+import { AUTH_METHODS, GRANT_TYPES, JWT_BEARER, TOKEN_EXCHANGE, type ClientMetadata } from '../oauth/client.js';
+import { CLIENT_ASSERTION_ALGS } from '../oauth/discovery.js';
 import {
   checkServiceApi,
   communityServiceProperties,
@@ -44,6 +45,11 @@ const SCOPE_TOKEN = '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$';
 const MIN_SECRET = 32;
 
 const uri = { type: 'string', minLength: 1, maxLength: 2000 };
+const jwkSet = {
+  type: 'object',
+  required: ['keys'],
+  properties: { keys: { type: 'array', maxItems: 20, items: { type: 'object', required: ['kty'] } } },
+} as const;
 const clientSchema = {
   type: 'object',
   additionalProperties: false,
@@ -58,13 +64,9 @@ const clientSchema = {
     grant_types: { type: 'array', items: { enum: [...GRANT_TYPES] }, uniqueItems: true, default: ['authorization_code'] },
     response_types: { type: 'array', items: { enum: ['code'] }, uniqueItems: true, default: ['code'] },
     token_endpoint_auth_method: { enum: [...AUTH_METHODS], default: 'client_secret_basic' },
-    token_endpoint_auth_signing_alg: { enum: ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] },
+    token_endpoint_auth_signing_alg: { enum: CLIENT_ASSERTION_ALGS },
     scope: { type: 'string', maxLength: 2000, default: 'openid' },
-    jwks: {
-      type: 'object',
-      required: ['keys'],
-      properties: { keys: { type: 'array', maxItems: 20, items: { type: 'object', required: ['kty'] } } },
-    },
+    jwks: jwkSet,
     jwks_uri: uri,
     id_token_signed_response_alg: { enum: ['RS256', 'ES256'], default: 'RS256' },
     skip_consent: { type: 'boolean', default: false },
@@ -72,6 +74,23 @@ const clientSchema = {
     access_token_audience: uri,
     allow_plain_pkce: { type: 'boolean', default: false },
     require_pkce: { type: 'boolean', default: false },
+    require_pushed_authorization_requests: { type: 'boolean', default: false },
+    request_object_signing_alg: { enum: CLIENT_ASSERTION_ALGS },
+    backchannel_logout_uri: uri,
+    backchannel_logout_session_required: { type: 'boolean', default: false },
+    frontchannel_logout_uri: uri,
+    frontchannel_logout_session_required: { type: 'boolean', default: false },
+    token_exchange_audiences: { type: 'array', items: uri, maxItems: 50, uniqueItems: true },
+    jwt_bearer_issuers: {
+      type: 'array',
+      maxItems: 20,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['issuer'],
+        properties: { issuer: uri, jwks: jwkSet, jwks_uri: uri, subject: { enum: ['id', 'username'], default: 'id' } },
+      },
+    },
   },
 } as const;
 
@@ -143,8 +162,50 @@ export function redirectUriProblem(value: string): string | undefined {
   return undefined;
 }
 
+type Fail = (field: string, message: string) => never;
+
+function checkJwksUri(value: string, fail: Fail, field: string): void {
+  let u: URL | undefined;
+  try {
+    u = new URL(value);
+  } catch {
+    fail(field, 'is not an absolute URI');
+  }
+  if (u && u.protocol !== 'https:' && !LOOPBACK.has(u.hostname)) fail(field, 'must be https');
+}
+
+function checkPublicJwks(jwks: { keys: Record<string, unknown>[] }, fail: Fail, field: string): void {
+  jwks.keys.forEach((k, i) => {
+    if ('d' in k || 'p' in k || 'k' in k) fail(`${field}/keys/${i}`, 'must not contain private key members');
+  });
+}
+
+/** RFC 7523 and RFC 8693 need an authenticated client; jwt-bearer needs at least one trusted issuer with keys. */
+function checkExtensionGrants(client: ClientSpec, fail: Fail, at: string): void {
+  const extension = client.grant_types.filter((g) => g === JWT_BEARER || g === TOKEN_EXCHANGE);
+  if (extension.length > 0 && client.token_endpoint_auth_method === 'none') fail('grant_types', `${extension.join(' and ')} need an authenticated client`);
+  const issuers = client.jwt_bearer_issuers ?? [];
+  if (client.grant_types.includes(JWT_BEARER) && issuers.length === 0) fail('jwt_bearer_issuers', `${JWT_BEARER} needs at least one trusted issuer`);
+  uniqueBy(issuers, (entry) => entry.issuer, `${at}/jwt_bearer_issuers`, 'issuer');
+  issuers.forEach((entry, i) => {
+    const at = `jwt_bearer_issuers/${i}`;
+    if (entry.jwks && entry.jwks_uri) fail(`${at}/jwks_uri`, 'give either jwks or jwks_uri, not both');
+    if (entry.jwks_uri) checkJwksUri(entry.jwks_uri, fail, `${at}/jwks_uri`);
+    if (entry.jwks) checkPublicJwks(entry.jwks, fail, `${at}/jwks`);
+    const ownKeys = entry.issuer === client.client_id && (client.jwks !== undefined || client.jwks_uri !== undefined);
+    if (!entry.jwks && !entry.jwks_uri && !ownKeys) fail(`${at}/jwks`, 'an issuer needs jwks or jwks_uri (or be the client itself, with the client\'s keys)');
+  });
+  (client.token_exchange_audiences ?? []).forEach((a, i) => {
+    try {
+      new URL(a);
+    } catch {
+      fail(`token_exchange_audiences/${i}`, 'is not an absolute URI');
+    }
+  });
+}
+
 function checkClient(client: ClientSpec, at: string): void {
-  const fail = (field: string, message: string): never => {
+  const fail: Fail = (field, message) => {
     throw new ProvisioningError(`${at}/${field}: ${message}`);
   };
   client.redirect_uris.forEach((u, i) => {
@@ -168,19 +229,14 @@ function checkClient(client: ClientSpec, at: string): void {
     fail('client_secret', `must be at least ${MIN_SECRET} characters`);
   }
   if (client.jwks && client.jwks_uri) fail('jwks_uri', 'give either jwks or jwks_uri, not both');
-  if (client.jwks_uri) {
-    try {
-      const u = new URL(client.jwks_uri);
-      if (u.protocol !== 'https:' && !LOOPBACK.has(u.hostname)) fail('jwks_uri', 'must be https');
-    } catch {
-      fail('jwks_uri', 'is not an absolute URI');
-    }
+  if (client.jwks_uri) checkJwksUri(client.jwks_uri, fail, 'jwks_uri');
+  for (const field of ['backchannel_logout_uri', 'frontchannel_logout_uri'] as const) {
+    const value = client[field];
+    const problem = value === undefined ? undefined : redirectUriProblem(value);
+    if (problem) fail(field, problem);
   }
-  if (client.jwks) {
-    client.jwks.keys.forEach((k, i) => {
-      if ('d' in k || 'p' in k || 'k' in k) fail(`jwks/keys/${i}`, 'must not contain private key members');
-    });
-  }
+  if (client.jwks) checkPublicJwks(client.jwks, fail, 'jwks');
+  checkExtensionGrants(client, fail, at);
   if (client.grant_types.includes('authorization_code') && client.redirect_uris.length === 0) {
     fail('redirect_uris', 'authorization_code needs at least one redirect URI');
   }

@@ -41,6 +41,29 @@ export interface ResolvedClient extends Client {
    * constant time without computing the HMAC again. Dropped with the client entry when the client changes.
    */
   verifiedSecret?: string;
+  /** Trusted issuers of jwt-bearer grant assertions (RFC 7523), by `iss`, with their keys built once. */
+  bearerIssuers?: ReadonlyMap<string, BearerIssuer>;
+}
+
+export interface BearerIssuer {
+  keys: JWTVerifyGetKey;
+  subject: 'id' | 'username';
+}
+
+/** A key set from inline keys or a URL; null when neither is given. */
+function keySet(jwks: ClientMetadata['jwks'], jwksUri: string | undefined): JWTVerifyGetKey | null {
+  if (jwks) return createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]);
+  if (jwksUri) return createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: 5000 });
+  return null;
+}
+
+function bearerIssuers(metadata: ClientMetadata, clientKeys: JWTVerifyGetKey | undefined): Map<string, BearerIssuer> {
+  const out = new Map<string, BearerIssuer>();
+  for (const entry of metadata.jwt_bearer_issuers ?? []) {
+    const keys = keySet(entry.jwks, entry.jwks_uri) ?? (entry.issuer === metadata.client_id ? clientKeys : undefined);
+    if (keys) out.set(entry.issuer, { keys, subject: entry.subject });
+  }
+  return out;
 }
 
 function staticDocument(value: unknown): StaticDocument {
@@ -149,8 +172,9 @@ export class CommunityRegistry {
     if (!row) return undefined;
     const metadata = JSON.parse(row.metadata) as ClientMetadata;
     const client: ResolvedClient = toClient(metadata, row.secret_hash, row.secret_sealed);
-    if (metadata.jwks) client.assertionKeys = createLocalJWKSet(metadata.jwks as Parameters<typeof createLocalJWKSet>[0]);
-    else if (metadata.jwks_uri) client.assertionKeys = createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: 5000 });
+    const assertionKeys = keySet(metadata.jwks, metadata.jwks_uri);
+    if (assertionKeys) client.assertionKeys = assertionKeys;
+    if (metadata.jwt_bearer_issuers) client.bearerIssuers = bearerIssuers(metadata, client.assertionKeys);
     return client;
   }
 

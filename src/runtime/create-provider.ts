@@ -10,6 +10,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Provider } from './provider.js';
 import { databaseShortLived } from '../store/short-lived.js';
 import { connectRedis, redisShortLived } from '../store/redis-short-lived.js';
+import { LogoutDeliveries } from '../identity/backchannel-logout.js';
 import { SERVICE_CREDENTIAL_HEADERS } from '../service/authenticate.js';
 
 /** Never logged: credentials, and the service API's credential headers and helper bodies (src/service/). */
@@ -43,9 +44,12 @@ export async function createProvider(config: Config, log: Logger = createLogger(
   const registry = new CommunityRegistry(db, config.publicUrl, secrets.sealing, clock);
   const redis = config.redis ? connectRedis(config.redis.url, config.databaseTuning.connectTimeoutMs, log) : undefined;
   const shortLived = redis && config.redis ? redisShortLived(redis, config.redis.prefix, clock) : databaseShortLived(db);
+  const logoutDeliveries = new LogoutDeliveries(config.backchannelLogout, log, clock);
   const close = async () => {
+    logoutDeliveries.close();
+    await logoutDeliveries.settled();
     await shortLived.close();
     await db.destroy();
   };
-  return { config, db, log, clock, secrets, registry, shortLived, ...(redis ? { redis } : {}), close };
+  return { config, db, log, clock, secrets, registry, shortLived, logoutDeliveries, ...(redis ? { redis } : {}), close };
 }

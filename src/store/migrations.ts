@@ -204,11 +204,48 @@ const serviceApi: Migration = {
   },
 };
 
+/**
+ * Sessions and logout (OIDC Front-/Back-Channel Logout): the clients each SSO session signed in to, and the sessions
+ * of a user (the session list page, sign-out everywhere).
+ */
+const sessionClients: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('session_clients')
+      .addColumn('community_id', 'text', (c) => c.notNull())
+      .addColumn('sid', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('session_clients_pk', ['community_id', 'sid', 'client_id'])
+      .execute();
+    await db.schema.createIndex('session_clients_expires').on('session_clients').column('expires_at').execute();
+    await db.schema.createIndex('sessions_user').on('sessions').columns(['community_id', 'user_id']).execute();
+  },
+};
+
+/** Pushed authorization requests (RFC 9126): the request's parameters behind a one-time request_uri. */
+const pushedRequests: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('pushed_requests')
+      .addColumn('request_uri', 'text', (c) => c.primaryKey())
+      .addColumn('community_id', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('params', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('pushed_requests_expires').on('pushed_requests').column('expires_at').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_community_revision': communityRevision,
   '0003_key_rotation': keyRotation,
   '0005_service_api': serviceApi,
+  '0007_session_clients': sessionClients,
+  '0008_pushed_requests': pushedRequests,
 };
 
 const provider: MigrationProvider = {

@@ -1,14 +1,17 @@
 /**
  * Short-lived state in Redis (REDIS_URL). Every key expires with its record, so nothing needs sweeping.
  * - session  `{p}s:{community}:{cookie hash}` → the row (JSON); `{p}sid:{community}:{sid}` → the cookie hash, so a
- *   session can be ended by sid (logout) on any node;
+ *   session can be ended by sid (logout) on any node; `{p}us:{community}:{user}` → set of the user's cookie hashes
+ *   (stale members are dropped on read); `{p}sc:{community}:{sid}` → sorted set of the clients the session signed in
+ *   to, scored by first sign-in;
  * - interaction `{p}i:{uid}` → the row (JSON); completion is `SET {p}ic:{uid} NX`, so exactly one caller wins;
- * - assertion jti `SET {p}j:{community}:{client}:{jti} NX EX …` until the assertion expires: accepted once.
+ * - assertion jti `SET {p}j:{community}:{client}:{jti} NX EX …` until the assertion expires: accepted once;
+ * - pushed authorization request `{p}par:{community}:{request_uri}` → the row (JSON), taken with GETDEL: used once.
  * Commands fail at once while Redis is unreachable (no offline queue): the request gets a 503, never a hang.
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { InteractionTable, SessionTable } from './schema.js';
+import type { InteractionTable, PushedRequestTable, SessionClientTable, SessionTable } from './schema.js';
 import type { InteractionLogin, ShortLivedStore } from './short-lived.js';
 
 export function connectRedis(url: string, connectTimeoutMs: number, log: Logger): Redis {
@@ -38,6 +41,8 @@ const ttl = (expiresAt: number, now: number) => Math.max(1, expiresAt - now);
 export function redisShortLived(redis: Redis, prefix: string, clock: { now(): number }): ShortLivedStore {
   const sessionKey = (communityId: string, cookieHash: string) => `${prefix}s:${communityId}:${cookieHash}`;
   const sidKey = (communityId: string, sid: string) => `${prefix}sid:${communityId}:${sid}`;
+  const userSessionsKey = (communityId: string, userId: string) => `${prefix}us:${communityId}:${userId}`;
+  const sessionClientsKey = (communityId: string, sid: string) => `${prefix}sc:${communityId}:${sid}`;
   const interactionKey = (uid: string) => `${prefix}i:${uid}`;
   const consumedKey = (uid: string) => `${prefix}ic:${uid}`;
   return {
@@ -48,7 +53,33 @@ export function redisShortLived(redis: Redis, prefix: string, clock: { now(): nu
         .multi()
         .set(sessionKey(row.community_id, row.cookie_hash), JSON.stringify(row), 'EX', seconds)
         .set(sidKey(row.community_id, row.sid), row.cookie_hash, 'EX', seconds)
+        .sadd(userSessionsKey(row.community_id, row.user_id), row.cookie_hash)
+        // The index lives as long as the user's longest session (NX sets a first expiry, GT only lengthens it).
+        .expire(userSessionsKey(row.community_id, row.user_id), seconds, 'NX')
+        .expire(userSessionsKey(row.community_id, row.user_id), seconds, 'GT')
         .exec();
+    },
+    async liveUserSessions(communityId, userId, now) {
+      const key = userSessionsKey(communityId, userId);
+      const hashes = await redis.smembers(key);
+      if (hashes.length === 0) return [];
+      const raws = await redis.mget(hashes.map((h) => sessionKey(communityId, h)));
+      const live: SessionTable[] = [];
+      const stale: string[] = [];
+      raws.forEach((raw, i) => {
+        const row = raw ? (JSON.parse(raw) as SessionTable) : undefined;
+        if (row && row.user_id === userId && row.expires_at > now && row.ended_at === null) live.push(row);
+        else stale.push(hashes[i]!);
+      });
+      if (stale.length > 0) await redis.srem(key, ...stale);
+      return live.sort((a, b) => b.created_at - a.created_at);
+    },
+    async recordSessionClient(row: SessionClientTable) {
+      const key = sessionClientsKey(row.community_id, row.sid);
+      await redis.multi().zadd(key, 'NX', String(row.created_at), row.client_id).expire(key, ttl(row.expires_at, clock.now())).exec();
+    },
+    async sessionClients(communityId, sid) {
+      return redis.zrange(sessionClientsKey(communityId, sid), '0', '-1');
     },
     async findLiveSession(communityId, cookieHash, now) {
       const raw = await redis.get(sessionKey(communityId, cookieHash));
@@ -86,6 +117,14 @@ export function redisShortLived(redis: Redis, prefix: string, clock: { now(): nu
     async recordAssertionJti(communityId, clientId, jti, expiresAt) {
       const key = `${prefix}j:${communityId}:${clientId}:${jti}`;
       return (await redis.set(key, '1', 'EX', ttl(expiresAt, clock.now()), 'NX')) === 'OK';
+    },
+    async insertPushedRequest(row: PushedRequestTable) {
+      await redis.set(`${prefix}par:${row.community_id}:${row.request_uri}`, JSON.stringify(row), 'EX', ttl(row.expires_at, clock.now()));
+    },
+    async takePushedRequest(communityId, requestUri, now) {
+      const raw = await redis.getdel(`${prefix}par:${communityId}:${requestUri}`);
+      const row = raw ? (JSON.parse(raw) as PushedRequestTable) : undefined;
+      return row && row.community_id === communityId && row.expires_at > now ? row : undefined;
     },
     async close() {
       redis.disconnect();

@@ -143,6 +143,25 @@ export interface AccessTokenTable {
   revoked_at: number | null;
 }
 
+/** A client an SSO session signed in to (an authorization response was issued under the session). */
+export interface SessionClientTable {
+  community_id: string;
+  sid: string;
+  client_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** A pushed authorization request (RFC 9126), taken once. */
+export interface PushedRequestTable {
+  request_uri: string;
+  community_id: string;
+  client_id: string;
+  /** The authorization request's parameters (JSON object of strings). */
+  params: string;
+  expires_at: number;
+}
+
 export interface AssertionJtiTable {
   community_id: string;
   client_id: string;
@@ -203,4 +222,6 @@ export interface Database {
   licenses: LicenseTable;
   service_keys: ServiceKeyTable;
   service_key_pairs: ServiceKeyPairTable;
+  session_clients: SessionClientTable;
+  pushed_requests: PushedRequestTable;
 }

@@ -1,11 +1,13 @@
 /**
- * Short-lived state: SSO sessions, interaction records and the replay cache of client-assertion `jti`s. It lives in
+ * Short-lived state: SSO sessions (and the clients each signed in to), interaction records, pushed authorization
+ * requests and the replay cache of client-assertion `jti`s. It lives in
  * the database, or in Redis when REDIS_URL is set (store/redis-short-lived.ts); both give the same atomic
  * single-use semantics (an interaction completes once, a jti is accepted once).
  */
 import type { Db } from './database.js';
-import type { InteractionTable, SessionTable } from './schema.js';
-import { endSession, findLiveSession, insertSession } from './sessions.js';
+import type { InteractionTable, PushedRequestTable, SessionClientTable, SessionTable } from './schema.js';
+import { insertPushedRequest, takePushedRequest } from './pushed-requests.js';
+import { endSession, findLiveSession, insertSession, liveUserSessions, recordSessionClient, sessionClients } from './sessions.js';
 import { consumeInteraction, findLiveInteraction, insertInteraction, recordInteractionLogin } from './interactions.js';
 import { recordAssertionJti } from './assertion-jtis.js';
 
@@ -22,6 +24,12 @@ export interface ShortLivedStore {
   findLiveSession(communityId: string, cookieHash: string, now: number): Promise<SessionTable | undefined>;
   /** Ends the session `sid` of the community, everywhere. */
   endSession(communityId: string, sid: string, now: number): Promise<void>;
+  /** The user's live sessions in the community (every browser), newest first. */
+  liveUserSessions(communityId: string, userId: string, now: number): Promise<SessionTable[]>;
+  /** Remembers that a session signed in to a client (for the session list and front-/back-channel logout). */
+  recordSessionClient(row: SessionClientTable): Promise<void>;
+  /** The clients session `sid` signed in to, in the order it first did. */
+  sessionClients(communityId: string, sid: string): Promise<string[]>;
   insertInteraction(row: InteractionTable): Promise<void>;
   findLiveInteraction(communityId: string, uid: string, now: number): Promise<InteractionTable | undefined>;
   recordInteractionLogin(uid: string, login: InteractionLogin): Promise<void>;
@@ -29,6 +37,9 @@ export interface ShortLivedStore {
   consumeInteraction(uid: string, now: number): Promise<boolean>;
   /** Records a client assertion's jti until `expiresAt`; false when it was already used. */
   recordAssertionJti(communityId: string, clientId: string, jti: string, expiresAt: number): Promise<boolean>;
+  insertPushedRequest(row: PushedRequestTable): Promise<void>;
+  /** The live pushed request behind a request_uri, removed as it is read: exactly one caller gets it. */
+  takePushedRequest(communityId: string, requestUri: string, now: number): Promise<PushedRequestTable | undefined>;
   close(): Promise<void>;
 }
 
@@ -38,11 +49,16 @@ export function databaseShortLived(db: Db): ShortLivedStore {
     insertSession: (row) => insertSession(db, row),
     findLiveSession: (communityId, cookieHash, now) => findLiveSession(db, communityId, cookieHash, now),
     endSession: (communityId, sid, now) => endSession(db, communityId, sid, now),
+    liveUserSessions: (communityId, userId, now) => liveUserSessions(db, communityId, userId, now),
+    recordSessionClient: (row) => recordSessionClient(db, row),
+    sessionClients: (communityId, sid) => sessionClients(db, communityId, sid),
     insertInteraction: (row) => insertInteraction(db, row),
     findLiveInteraction: (communityId, uid, now) => findLiveInteraction(db, communityId, uid, now),
     recordInteractionLogin: (uid, login) => recordInteractionLogin(db, uid, login.userId, login.authTime, login.amr, login.sid),
     consumeInteraction: (uid, now) => consumeInteraction(db, uid, now),
     recordAssertionJti: (communityId, clientId, jti, expiresAt) => recordAssertionJti(db, communityId, clientId, jti, expiresAt),
+    insertPushedRequest: (row) => insertPushedRequest(db, row),
+    takePushedRequest: (communityId, requestUri, now) => takePushedRequest(db, communityId, requestUri, now),
     close: async () => undefined,
   };
 }

@@ -22,6 +22,8 @@ const SWEPT: Swept[] = [
   { table: 'refresh_tokens', key: ['token_hash'], grace: 3600 },
   { table: 'access_tokens', key: ['id'], grace: 3600 },
   { table: 'assertion_jtis', key: ['community_id', 'client_id', 'jti'], grace: 60 },
+  { table: 'session_clients', key: ['community_id', 'sid', 'client_id'], grace: 3600 },
+  { table: 'pushed_requests', key: ['request_uri'], grace: 60 },
 ];
 
 export async function sweepExpired(db: Db, kind: 'sqlite' | 'postgres', now: number, batch: number): Promise<Record<string, number>> {

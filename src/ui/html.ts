@@ -33,14 +33,24 @@ code{font-size:.85em;word-break:break-all}
 .brand{font-size:.8rem;letter-spacing:.08em;text-transform:uppercase;color:var(--muted);margin-bottom:1rem}
 `;
 
-export function layout(title: string, body: string, status = 200): Page {
+export interface PageExtras {
+  /** Front-channel logout iframes: their origins are allowed as frame-src. */
+  frames?: readonly string[];
+  /** Moves on to this URL after a few seconds (the page's iframes get time to load). */
+  refreshTo?: string;
+}
+
+export function layout(title: string, body: string, status = 200, extras: PageExtras = {}): Page {
   const nonce = randomBytes(16).toString('base64');
+  const frames = extras.frames ?? [];
+  const refresh = extras.refreshTo ? `\n<meta http-equiv="refresh" content="2;url=${esc(extras.refreshTo)}">` : '';
+  const iframes = frames.map((src) => `<iframe src="${esc(src)}" title="sign-out notice" hidden></iframe>`).join('\n');
   const html = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="no-referrer">${refresh}
 <title>${esc(title)}</title>
 <style nonce="${nonce}">${STYLE}</style>
 </head>
@@ -48,9 +58,10 @@ export function layout(title: string, body: string, status = 200): Page {
 <main>
 <div class="brand">Tessera</div>
 ${body}
-</main>
+</main>${iframes}
 </body>
 </html>`;
-  const csp = `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'`;
+  const frameSrc = frames.length > 0 ? `; frame-src ${[...new Set(frames.map((f) => new URL(f).origin))].join(' ')}` : '';
+  const csp = `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'${frameSrc}`;
   return { status, html, csp };
 }

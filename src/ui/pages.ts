@@ -68,8 +68,11 @@ ${hidden}
   );
 }
 
-export function loggedOutPage(signedOut: boolean): Page {
-  return layout('Signed out', signedOut ? '<h1>You are signed out</h1><p>You can close this window.</p>' : '<h1>You are still signed in</h1><p>You can close this window.</p>');
+/** After logout: front-channel iframes for the clients signed out, then on to `continueTo` when given. */
+export function loggedOutPage(signedOut: boolean, after: { frames?: readonly string[]; continueTo?: string } = {}): Page {
+  const next = after.continueTo ? `<p><a href="${esc(after.continueTo)}">Continue</a></p>` : '<p>You can close this window.</p>';
+  const body = signedOut ? `<h1>You are signed out</h1>${next}` : `<h1>You are still signed in</h1>${next}`;
+  return layout('Signed out', body, 200, { frames: after.frames ?? [], ...(after.continueTo ? { refreshTo: after.continueTo } : {}) });
 }
 
 export function errorPage(status: number, error: string, description: string): Page {

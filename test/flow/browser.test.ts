@@ -8,50 +8,17 @@
  * Screenshots of the pages go to $TESSERA_SCREENSHOT_DIR when set (kept), otherwise to a temporary directory that is
  * removed afterwards.
  */
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { ALICE_PASSWORD, WEB_SECRET, basic, fixture, postForm, startServer, type TestServer } from '../support/server.js';
 import { authorizeUrl, pkcePair } from '../support/flows.js';
+import { launchChromium, screenshots, startCallbackServer, watch, type CallbackServer } from '../support/chromium.js';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const CLIENT_ID = 'notes';
 const CLIENT_NAME = 'Acme Notes';
-
-/** A relying party's redirect endpoint: records what arrives and shows a plain page. */
-interface CallbackServer {
-  origin: string;
-  redirectUri: string;
-  received: URL[];
-  close(): Promise<void>;
-}
-
-async function startCallbackServer(): Promise<CallbackServer> {
-  const received: URL[] = [];
-  let origin = '';
-  const server: Server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', origin);
-    if (url.pathname === '/cb') received.push(url);
-    response.writeHead(url.pathname === '/cb' ? 200 : 404, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    response.end('<!doctype html><title>Callback</title><h1>Callback received</h1>');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    origin,
-    redirectUri: `${origin}/cb`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 function provisioning(redirectUri: string): Record<string, unknown> {
   const doc = fixture(redirectUri) as { communities: { clients: Record<string, unknown>[] }[] };
@@ -68,62 +35,27 @@ function provisioning(redirectUri: string): Record<string, unknown> {
   return doc;
 }
 
-/**
- * Everything a page loaded, and every console error with the path it is about (a CSP violation shows up there).
- * Chromium's own /favicon.ico probe (404 on both servers: Tessera serves no favicon) is left out.
- */
-function watch(page: Page): { requests: string[]; consoleErrors: string[] } {
-  const seen = { requests: [] as string[], consoleErrors: [] as string[] };
-  page.on('request', (request) => seen.requests.push(request.url()));
-  page.on('console', (message) => {
-    if (message.type() !== 'error') return;
-    const where = message.location().url;
-    const at = where ? new URL(where).pathname : '';
-    if (at !== '/favicon.ico') seen.consoleErrors.push(`${message.text()} @ ${at}`);
-  });
-  page.on('pageerror', (error) => seen.consoleErrors.push(error.message));
-  return seen;
-}
-
 const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent || null);
 
 describe('headless Chromium through the login and consent pages', () => {
   let server: TestServer;
   let callback: CallbackServer;
   let browser: Browser;
-  let shots: string;
-  const keepShots = process.env.TESSERA_SCREENSHOT_DIR !== undefined && process.env.TESSERA_SCREENSHOT_DIR !== '';
+  const shots = screenshots();
+  const screenshot = shots.take;
 
   before(async () => {
-    if (!existsSync(CHROMIUM_PATH)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM_PATH}. The browser test needs it: install Debian's chromium ` +
-          '(apt-get install chromium; .ci/run does this) or set CHROMIUM_PATH to a Chromium binary.',
-      );
-    }
-    if (keepShots) {
-      shots = path.resolve(process.env.TESSERA_SCREENSHOT_DIR!);
-      mkdirSync(shots, { recursive: true });
-    } else {
-      shots = mkdtempSync(path.join(tmpdir(), 'tessera-screenshots-'));
-    }
+    browser = await launchChromium();
     callback = await startCallbackServer();
     server = await startServer({ provisioning: provisioning(callback.redirectUri) });
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 30_000 });
   });
 
   after(async () => {
     await browser?.close();
     await server?.close();
     await callback?.close();
-    if (shots && !keepShots) rmSync(shots, { recursive: true, force: true });
+    shots.cleanup();
   });
-
-  async function screenshot(t: TestContext, page: Page, name: string): Promise<void> {
-    const file = path.join(shots, `${name}.png`);
-    await page.screenshot({ path: file, fullPage: true });
-    t.diagnostic(`screenshot: ${file}`);
-  }
 
   it('signs in by label, consents, reaches the callback with code, state and iss, and redeems the code', async (t) => {
     const context = await browser.newContext({ viewport: { width: 900, height: 720 } });

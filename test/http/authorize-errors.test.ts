@@ -80,7 +80,7 @@ describe('authorization endpoint errors', () => {
       ['plain PKCE without permission', base({ code_challenge_method: 'plain', code_challenge: 'a'.repeat(43) }), 'invalid_request'],
       ['malformed code_challenge', base({ code_challenge: 'short' }), 'invalid_request'],
       ['response_mode fragment', base({ response_mode: 'fragment' }), 'invalid_request'],
-      ['request object', base({ request: 'eyJhbGciOiJub25lIn0.e30.' }), 'request_not_supported'],
+      ['unsigned request object', base({ request: 'eyJhbGciOiJub25lIn0.e30.' }), 'invalid_request_object'],
       ['request_uri', base({ request_uri: 'https://client.example/req' }), 'request_uri_not_supported'],
       ['prompt=none without a session', base({ prompt: 'none' }), 'login_required'],
       ['prompt=none combined with login', base({ prompt: 'none login' }), 'invalid_request'],

@@ -42,6 +42,26 @@ describe('provisioning file validation', () => {
     refused({}, /missing field "communities"/);
   });
 
+  it('checks the extension grants (RFC 7523, RFC 8693): trusted issuers with keys, audiences, authenticated clients', () => {
+    const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+    const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+    const keys = { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }] };
+    const issuer = { issuer: 'https://idp.example', jwks: keys };
+    const parsed = parseProvisioning(doc({ grant_types: [JWT_BEARER], jwt_bearer_issuers: [issuer] })).communities[0]!.clients[0]!;
+    assert.equal(parsed.jwt_bearer_issuers![0]!.subject, 'id', 'assertions name users by subject identifier unless told otherwise');
+    refused(doc({ grant_types: [JWT_BEARER] }), /clients\/0\/jwt_bearer_issuers: .*needs at least one trusted issuer/);
+    refused(doc({ grant_types: [JWT_BEARER], jwt_bearer_issuers: [{ issuer: 'https://idp.example' }] }), /jwt_bearer_issuers\/0\/jwks: an issuer needs jwks or jwks_uri/);
+    refused(doc({ grant_types: [JWT_BEARER], jwt_bearer_issuers: [{ issuer: 'c' }] }), /jwt_bearer_issuers\/0\/jwks: an issuer needs jwks/);
+    refused(doc({ grant_types: [JWT_BEARER], jwt_bearer_issuers: [{ ...issuer, jwks_uri: 'https://idp.example/jwks' }] }), /jwt_bearer_issuers\/0\/jwks_uri: give either/);
+    refused(doc({ grant_types: [JWT_BEARER], jwt_bearer_issuers: [{ issuer: 'i', jwks_uri: 'http://idp.example/jwks' }] }), /jwt_bearer_issuers\/0\/jwks_uri: must be https/);
+    refused(doc({ grant_types: [JWT_BEARER], jwt_bearer_issuers: [{ issuer: 'i', jwks: { keys: [{ kty: 'oct', k: 'secret' }] } }] }), /jwt_bearer_issuers\/0\/jwks\/keys\/0: must not contain private key members/);
+    refused(doc({ grant_types: [JWT_BEARER], jwt_bearer_issuers: [issuer, issuer] }), /jwt_bearer_issuers\/1\/issuer: duplicate/);
+    refused(doc({ grant_types: [JWT_BEARER], jwt_bearer_issuers: [{ ...issuer, subject: 'email' }] }), /subject: must be one of/);
+    assert.doesNotThrow(() => parseProvisioning(doc({ grant_types: [JWT_BEARER], jwks: keys, jwt_bearer_issuers: [{ issuer: 'c' }] })), 'the client itself, with its own keys');
+    refused(doc({ grant_types: [TOKEN_EXCHANGE], token_endpoint_auth_method: 'none', client_secret: undefined }), /grant_types: .*need an authenticated client/);
+    refused(doc({ grant_types: [TOKEN_EXCHANGE], token_exchange_audiences: ['orders'] }), /token_exchange_audiences\/0: is not an absolute URI/);
+  });
+
   it('does not modify its input', () => {
     const input = doc({});
     const before = JSON.stringify(input);
