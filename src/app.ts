@@ -14,6 +14,8 @@ import { interactionRoutes } from './http/interaction.js';
 import { logoutRoutes } from './http/logout.js';
 import { sessionRoutes } from './http/sessions.js';
 import { serviceRoutes } from './http/service.js';
+import { serviceApiRoutes, serviceErrorHandler } from './http/service-api.js';
+import { loadServiceKeyPair } from './service/key-pair.js';
 
 const CORS_PATHS = /\/v1\/(token|userinfo|revoke|introspect|jwks)$|\/\.well-known\/openid-configuration$/;
 
@@ -62,7 +64,13 @@ export async function buildApp(provider: Provider): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((_request, reply) => sendOAuthError(reply, new OAuthError('not_found', 'no such endpoint', 404)));
 
-  serviceRoutes(app, provider);
+  // The service API (issue 6): its own key pair, error format and authentication (src/service/).
+  const serviceKeyPair = await loadServiceKeyPair(provider);
+  serviceRoutes(app, provider, serviceKeyPair.publicKey);
+  await app.register(async (api) => {
+    api.setErrorHandler(serviceErrorHandler(provider));
+    serviceApiRoutes(api, provider, serviceKeyPair);
+  });
   // Browsers ask for it on every page; answer without a body instead of a 404 error.
   app.get('/favicon.ico', (_request, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());
 

@@ -13,6 +13,8 @@ import { MigrationError } from './store/migrations.js';
 import { describeKeys, iso, KeyRotationError, rotateKeys } from './keys/rotate.js';
 import { SIGNING_ALGS } from './keys/signing-keys.js';
 import type { SigningAlg } from './keys/jws-sign.js';
+import { AUTH_LEVELS, createLicense, LicenseError, type AuthLevel } from './service/licenses.js';
+import { parseExpiry } from './provisioning/service-api.js';
 
 const USAGE = `usage: tessera <command>
   serve         run the provider (default; configured by environment variables, see README)
@@ -25,7 +27,13 @@ const USAGE = `usage: tessera <command>
                 publish a new key per algorithm (or just --alg) now; it signs from KEY_PUBLISH_DELAY_SECONDS on and
                 the key it replaces stays published until the tokens it signed have expired. Refused while a new
                 key is already waiting to activate, unless --force (which replaces that waiting key)
+  license create --level system|service|community [--community NAME] [--tag TAG] [--type TYPE]
+                 [--expiry ISO-DATE | --days N] [--disabled]
+                create a service API license and print its key once (only its hash is stored); the key is read
+                from TESSERA_LICENSE_KEY when set (at least 32 characters), else generated
   help          show this text`;
+
+const LICENSE_USAGE = 'usage: tessera license create --level system|service|community [--community NAME] [--tag TAG] [--type TYPE] [--expiry ISO-DATE | --days N] [--disabled]';
 
 const KEYS_USAGE = 'usage: tessera keys list --community NAME | tessera keys rotate --community NAME [--alg ES256|RS256] [--force]';
 
@@ -89,6 +97,34 @@ async function keysCommand(args: readonly string[]): Promise<void> {
   }
 }
 
+async function licenseCommand(args: readonly string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub !== 'create') throw new ConfigError(sub === undefined ? `license needs a subcommand (${LICENSE_USAGE})` : `unknown license subcommand ${JSON.stringify(sub)} (${LICENSE_USAGE})`);
+  const flags = parseFlags(rest, ['level', 'community', 'tag', 'type', 'expiry', 'days'], ['disabled']);
+  const level = flags.get('level');
+  if (level === undefined || !(AUTH_LEVELS as readonly string[]).includes(level)) throw new ConfigError(`--level must be one of ${AUTH_LEVELS.join(', ')} (${LICENSE_USAGE})`);
+  if (flags.has('expiry') && flags.has('days')) throw new ConfigError('give --expiry or --days, not both');
+  const days = flags.get('days');
+  if (days !== undefined && !/^\d{1,5}$/.test(days)) throw new ConfigError('--days must be a whole number of days');
+  const expiryFlag = flags.get('expiry');
+  const expiry = expiryFlag !== undefined ? parseExpiry(expiryFlag) : undefined;
+  if (expiryFlag !== undefined && expiry === undefined) throw new ConfigError('--expiry must be an ISO 8601 date or date-time, e.g. 2030-01-01T00:00:00Z');
+  const community = flags.get('community');
+  const key = process.env.TESSERA_LICENSE_KEY || undefined;
+  const created = await withProvider(async (provider) =>
+    createLicense(provider, {
+      ...(key ? { key } : {}),
+      tag: flags.get('tag') ?? `${level}-license`,
+      type: flags.get('type') ?? 'service',
+      authLevel: level as AuthLevel,
+      ...(community ? { community } : {}),
+      expiry: expiry ?? provider.clock.now() + Number(days ?? 365) * 86400,
+      disabled: flags.has('disabled'),
+    }),
+  );
+  process.stdout.write(`${created}\n`);
+}
+
 async function withProvider<T>(work: (provider: Awaited<ReturnType<typeof createProvider>>) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const provider = await createProvider(config, createLogger({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel }));
@@ -118,6 +154,9 @@ export async function runCli(argv: string[]): Promise<void> {
       case 'keys':
         await keysCommand(rest);
         return;
+      case 'license':
+        await licenseCommand(rest);
+        return;
       case 'migrate':
         await withProvider(async () => undefined);
         process.stdout.write('database is up to date\n');
@@ -131,7 +170,7 @@ export async function runCli(argv: string[]): Promise<void> {
         throw new ConfigError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
     }
   } catch (err) {
-    const known = err instanceof ConfigError || err instanceof ProvisioningError || err instanceof MasterKeyError || err instanceof MigrationError || err instanceof KeyRotationError || (err as NodeJS.ErrnoException).code === 'ENOENT';
+    const known = err instanceof ConfigError || err instanceof ProvisioningError || err instanceof MasterKeyError || err instanceof MigrationError || err instanceof KeyRotationError || err instanceof LicenseError || (err as NodeJS.ErrnoException).code === 'ENOENT';
     process.stderr.write(`tessera: ${known ? (err as Error).message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   }

@@ -3,6 +3,7 @@
  * Nothing else in the code base reads `process.env`.
  */
 import path from 'node:path';
+import { EC_CURVES, type EcCurve } from './service/ecdh.js';
 
 export type DatabaseConfig =
   | { kind: 'sqlite'; file: string }
@@ -63,6 +64,21 @@ export interface Config {
   /** OIDC Back-Channel Logout delivery: attempts per client, the first retry delay (doubling), the per-attempt timeout. */
   backchannelLogout: { attempts: number; retryMs: number; timeoutMs: number };
   trustProxy: boolean;
+  serviceApi: ServiceApiConfig;
+}
+
+/** The service API (src/service/, issue 6). */
+export interface ServiceApiConfig {
+  /** EC_CURVE_NAME: the curve of the ECDH service authentication (secp256k1 unless a deployment needs P-256). */
+  curve: EcCurve;
+  /** SERVICE_ALLOWED_TIME_SPAN: seconds a requestid's `ts` may differ from now (also reported by /environment). */
+  allowedTimeSpan: number;
+  /** SERVICE_PLAIN_AUTH: accept the plain `license` header (and keyId/keySecret) besides the encrypted scheme. */
+  plainAuth: boolean;
+  /** SERVICE_ECDSA_HELPER: serve POST /oauth2/ecdsa_helper/{encrypt|decrypt} (it receives private keys). */
+  ecdsaHelper: boolean;
+  /** SERVICE_DIRECTORY: JSON object name → URL served by /oauth2/sd; `oauth2` is always this service. */
+  directory: Record<string, string>;
 }
 
 export class ConfigError extends Error {}
@@ -121,6 +137,33 @@ function parsePublicUrl(raw: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
+function parseCurve(raw: string | undefined): EcCurve {
+  if (raw === undefined || raw === '') return 'secp256k1';
+  const name = raw === 'P-256' ? 'prime256v1' : raw;
+  if (!(EC_CURVES as readonly string[]).includes(name)) throw new ConfigError(`EC_CURVE_NAME must be one of ${EC_CURVES.join(', ')}, got ${JSON.stringify(raw)}`);
+  return name as EcCurve;
+}
+
+function parseDirectory(raw: string | undefined, publicUrl: string): Record<string, string> {
+  let entries: Record<string, unknown> = {};
+  if (raw !== undefined && raw !== '') {
+    try {
+      entries = JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      throw new ConfigError('SERVICE_DIRECTORY must be a JSON object {"name": "https://…"}');
+    }
+    if (entries === null || typeof entries !== 'object' || Array.isArray(entries)) throw new ConfigError('SERVICE_DIRECTORY must be a JSON object {"name": "https://…"}');
+  }
+  const directory: Record<string, string> = {};
+  for (const [name, url] of Object.entries(entries)) {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new ConfigError(`SERVICE_DIRECTORY: invalid name ${JSON.stringify(name.slice(0, 64))}`);
+    if (typeof url !== 'string' || !/^https?:\/\/[^\s]+$/.test(url)) throw new ConfigError(`SERVICE_DIRECTORY: ${name} must be an http(s) URL`);
+    directory[name] = url;
+  }
+  directory.oauth2 = `${publicUrl}/oauth2`;
+  return directory;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
   const port = intVar(env, 'PORT', 8080, 0, 65535);
   const dataDir = path.resolve(cwd, env.TESSERA_DATA_DIR || 'data');
@@ -169,5 +212,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     passwordHashCost: intVar(env, 'PASSWORD_HASH_COST', 32768, 1024, 1048576),
     demo: boolVar(env, 'TESSERA_DEMO', true),
     trustProxy: boolVar(env, 'TRUST_PROXY', false),
+    serviceApi: {
+      curve: parseCurve(env.EC_CURVE_NAME),
+      allowedTimeSpan: intVar(env, 'SERVICE_ALLOWED_TIME_SPAN', 60, 5, 3600),
+      plainAuth: boolVar(env, 'SERVICE_PLAIN_AUTH', true),
+      ecdsaHelper: boolVar(env, 'SERVICE_ECDSA_HELPER', true),
+      directory: parseDirectory(env.SERVICE_DIRECTORY, publicUrl),
+    },
   };
 }

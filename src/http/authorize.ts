@@ -13,12 +13,18 @@ import { INTERACTION_COOKIE, interactionPath } from '../identity/interaction.js'
 import { SESSION_COOKIE } from '../identity/sessions.js';
 import { errorPage } from '../ui/pages.js';
 import { communityOf, cookieOptions, formParams, noStore, queryParams, sendPage } from './respond.js';
+import { PROOF_PARAM } from '../service/proof-of-authentication.js';
+import { externalLoginLocation } from '../service/community-settings.js';
+import { proofOfAuthenticationResponse } from './proof-of-authentication.js';
 
 export function authorizeRoutes(app: FastifyInstance, provider: Provider): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const community = await communityOf(provider, request);
     try {
       const sent = request.method === 'POST' ? formParams(request) : queryParams(request);
+      // Service API (issue 6): a sign-in vouched for by a trusted authenticator (plain form parameters, as the
+      // client libraries send them); without it the usual flow.
+      if (request.method === 'POST' && sent.has(PROOF_PARAM)) return await proofOfAuthenticationResponse(provider, community, sent, reply);
       // A request object or a pushed request's request_uri stands for the parameters (RFC 9101, RFC 9126).
       const params = await resolveAuthorizationParams(provider, community, sent);
       const outcome = await authorize(provider, community, params, request.cookies[SESSION_COOKIE]);
@@ -26,7 +32,8 @@ export function authorizeRoutes(app: FastifyInstance, provider: Provider): void 
       if (outcome.kind === 'redirect') return reply.redirect(outcome.location, 303);
       const path = interactionPath(community, outcome.uid);
       reply.setCookie(INTERACTION_COOKIE, outcome.browserToken, cookieOptions(provider, path, provider.config.lifetimes.interaction));
-      return reply.redirect(path, 303);
+      // A community with an external login UI (login_ui_url) signs users in there (service/community-settings.ts).
+      return reply.redirect((await externalLoginLocation(provider, community, outcome.uid)) ?? path, 303);
     } catch (err) {
       if (err instanceof RedirectableError) {
         return noStore(reply).redirect(errorRedirect(err.redirectUri, community.issuer, err.cause, err.state), 303);

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Provider } from '../runtime/provider.js';
 import { demoCallbackPage } from '../ui/pages.js';
 import { sendPage } from './respond.js';
-import { VERSION } from '../version.js';
+import { BUILD_VERSION } from '../version.js';
 import { ping } from '../store/migrations.js';
 
 /** Runs a check with a time limit: "ok", or why not (never a secret: no URL, no credentials). */
@@ -25,8 +25,9 @@ async function readiness(provider: Provider): Promise<Record<string, string>> {
   return redisState === undefined ? { database } : { database, redis: redisState };
 }
 
-export function serviceRoutes(app: FastifyInstance, provider: Provider): void {
-  const healthz = Buffer.from(JSON.stringify({ status: 'all services operational', code: '200', version: VERSION }));
+/** `publicKey`: the service API's public key (GET /oauth2/publickeys), reported by healthz as the reference does. */
+export function serviceRoutes(app: FastifyInstance, provider: Provider, publicKey?: string): void {
+  const healthz = Buffer.from(JSON.stringify({ status: 'all services operational', ...(publicKey ? { publicKey } : {}), code: '200', version: BUILD_VERSION }));
   app.get('/oauth2/healthz', async (_request, reply) => reply.header('cache-control', 'no-store').type('application/json').send(healthz));
   // Readiness: this node can serve (its database answers). A load balancer takes it out of rotation on 503.
   app.get('/oauth2/readyz', async (_request, reply) => {

@@ -13,6 +13,7 @@ import type { Provider } from '../runtime/provider.js';
 import type { ClientTable, UserTable } from '../store/schema.js';
 import { bumpRevision } from '../store/communities.js';
 import { announceChange } from '../runtime/change-watcher.js';
+import { mergeCommunitySettings, prepareServiceCredentials } from './service-api.js';
 
 export interface ApplySummary {
   created: string[];
@@ -24,6 +25,8 @@ interface PreparedCommunity {
   name: string;
   communityId: string;
   isNew: boolean;
+  /** The community's settings to store, or undefined when unchanged. */
+  settings: string | undefined;
   keys: StoredSigningKey[];
   clientRows: { row: ClientTable; action: 'insert' | 'update' }[];
   userRows: { row: UserTable; action: 'insert' | 'update' }[];
@@ -122,17 +125,26 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
       userRows.push({ row, action: current ? 'update' : 'insert' });
       (current ? summary.updated : summary.created).push(`${community.name}/user/${spec.username}`);
     }
+    const merged = mergeCommunitySettings(existing?.settings ?? '{}', community);
+    const settings = !existing || merged !== existing.settings ? merged : undefined;
+    if (existing && settings !== undefined) summary.updated.push(`${community.name}/settings`);
     if (!existing) summary.created.push(community.name);
-    else if (clientRows.length === 0 && userRows.length === 0) summary.unchanged++;
-    prepared.push({ name: community.name, communityId, isNew: !existing, keys, clientRows, userRows });
+    else if (clientRows.length === 0 && userRows.length === 0 && settings === undefined) summary.unchanged++;
+    prepared.push({ name: community.name, communityId, isNew: !existing, settings, keys, clientRows, userRows });
   }
+  const credentials = await prepareServiceCredentials(provider, file, now);
+  summary.created.push(...credentials.created);
+  summary.updated.push(...credentials.updated);
+  summary.unchanged += credentials.unchanged;
 
   await db.transaction().execute(async (trx) => {
+    await credentials.write(trx);
     for (const c of prepared) {
       if (c.isNew) {
-        await trx.insertInto('communities').values({ id: c.communityId, name: c.name, settings: '{}', revision: 0, created_at: now, updated_at: now }).execute();
+        await trx.insertInto('communities').values({ id: c.communityId, name: c.name, settings: c.settings ?? '{}', revision: 0, created_at: now, updated_at: now }).execute();
         for (const key of c.keys) await trx.insertInto('signing_keys').values({ ...key, community_id: c.communityId }).execute();
-      } else if (c.clientRows.length > 0) {
+      } else if (c.clientRows.length > 0 || c.settings !== undefined) {
+        if (c.settings !== undefined) await trx.updateTable('communities').set({ settings: c.settings }).where('id', '=', c.communityId).execute();
         await bumpRevision(trx, c.communityId, now);
       }
       for (const { row, action } of c.clientRows) {

@@ -5,6 +5,15 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { AUTH_METHODS, GRANT_TYPES, JWT_BEARER, TOKEN_EXCHANGE, type ClientMetadata } from '../oauth/client.js';
 import { CLIENT_ASSERTION_ALGS } from '../oauth/discovery.js';
+import {
+  checkServiceApi,
+  communityServiceProperties,
+  licensesSchema,
+  serviceKeysSchema,
+  type CommunityServiceSettings,
+  type LicenseFileSpec,
+  type ServiceKeyFileSpec,
+} from './service-api.js';
 
 export interface UserSpec {
   username: string;
@@ -16,7 +25,7 @@ export interface ClientSpec extends ClientMetadata {
   client_secret?: string;
 }
 
-export interface CommunitySpec {
+export interface CommunitySpec extends CommunityServiceSettings {
   name: string;
   clients: ClientSpec[];
   users: UserSpec[];
@@ -24,6 +33,9 @@ export interface CommunitySpec {
 
 export interface ProvisioningFile {
   communities: CommunitySpec[];
+  /** Service API (provisioning/service-api.ts). */
+  licenses?: LicenseFileSpec[];
+  service_keys?: ServiceKeyFileSpec[];
 }
 
 export class ProvisioningError extends Error {}
@@ -107,9 +119,12 @@ const fileSchema = {
           name: { type: 'string', pattern: COMMUNITY_NAME },
           clients: { type: 'array', items: clientSchema, default: [] },
           users: { type: 'array', items: userSchema, default: [] },
+          ...communityServiceProperties,
         },
       },
     },
+    licenses: licensesSchema,
+    service_keys: serviceKeysSchema,
   },
 } as const;
 
@@ -259,6 +274,9 @@ export function parseProvisioning(input: unknown): ProvisioningFile {
   }
   const file = doc as unknown as ProvisioningFile;
   uniqueBy(file.communities, (c) => c.name, '/communities', 'name');
+  checkServiceApi(file, (at, message) => {
+    throw new ProvisioningError(`${at}: ${message}`);
+  });
   file.communities.forEach((community, ci) => {
     const at = `/communities/${ci}`;
     uniqueBy(community.clients, (c) => c.client_id, `${at}/clients`, 'client_id');

@@ -12,11 +12,28 @@ import { databaseShortLived } from '../store/short-lived.js';
 import { connectRedis, redisShortLived } from '../store/redis-short-lived.js';
 import { LogoutDeliveries } from '../identity/backchannel-logout.js';
 import { addMissingCertificates } from '../keys/rotate.js';
+import { SERVICE_CREDENTIAL_HEADERS } from '../service/authenticate.js';
+
+/** Never logged: credentials, and the service API's credential headers and helper bodies (src/service/). */
+export const LOG_REDACTION = {
+  paths: [
+    'req.headers.authorization',
+    'req.headers.cookie',
+    '*.password',
+    '*.client_secret',
+    ...SERVICE_CREDENTIAL_HEADERS.map((h) => `req.headers.${h}`),
+    '*.keySecret',
+    '*.privateKey',
+    '*.dataStr',
+    '*.proof_of_authentication_jwt',
+  ],
+  remove: true,
+};
 
 export function createLogger(config: Config): Logger {
   return pino({
     level: config.logLevel,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.client_secret'], remove: true },
+    redact: LOG_REDACTION,
   });
 }
 

@@ -170,6 +170,40 @@ const keyRotation: Migration = {
   },
 };
 
+/** The service API (issue 6): licenses, service keys and the service's own ECDH key pair. */
+const serviceApi: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('licenses')
+      .addColumn('key_hash', 'text', (c) => c.primaryKey())
+      .addColumn('tag', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('auth_level', 'text', (c) => c.notNull())
+      .addColumn('community', 'text')
+      .addColumn('expiry', 'bigint', (c) => c.notNull())
+      .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('service_keys')
+      .addColumn('key_id', 'text', (c) => c.primaryKey())
+      .addColumn('tag', 'text', (c) => c.notNull().unique())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('secret_sealed', 'text', (c) => c.notNull())
+      .addColumn('provisioned_id', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('service_key_pairs')
+      .addColumn('curve', 'text', (c) => c.primaryKey())
+      .addColumn('public_key', 'text', (c) => c.notNull())
+      .addColumn('private_key', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /**
  * Sessions and logout (OIDC Front-/Back-Channel Logout): the clients each SSO session signed in to, and the sessions
  * of a user (the session list page, sign-out everywhere).
@@ -222,6 +256,7 @@ const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_community_revision': communityRevision,
   '0003_key_rotation': keyRotation,
+  '0005_service_api': serviceApi,
   '0007_session_clients': sessionClients,
   '0008_pushed_requests': pushedRequests,
   '0009_failure_counters': failureCounters,

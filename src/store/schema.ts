@@ -176,6 +176,44 @@ export interface AssertionJtiTable {
   expires_at: number;
 }
 
+/** Service API licenses (src/service/licenses.ts): stored by a keyed hash of the license key, never the key. */
+export interface LicenseTable {
+  /** HMAC-SHA-256 of the license key under the server's secret-hash key. */
+  key_hash: string;
+  tag: string;
+  type: string;
+  /** system | service | community */
+  auth_level: string;
+  /** The community a community-level license is for (its name), else null. */
+  community: string | null;
+  /** epoch seconds */
+  expiry: number;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Service keys (keyId/keySecret pairs): the key id is the SHA-512 hex of the secret, the secret is kept sealed. */
+export interface ServiceKeyTable {
+  key_id: string;
+  tag: string;
+  type: string;
+  /** The secret sealed with the master key (GET /oauth2/servicekeys returns it to system licenses). */
+  secret_sealed: string;
+  /** The key id of the secret the provisioning file last set for this tag (a reset through the API is kept). */
+  provisioned_id: string | null;
+  created_at: number;
+}
+
+/** The service's own long-lived ECDH key pair, one per curve, shared by every node. */
+export interface ServiceKeyPairTable {
+  curve: string;
+  public_key: string;
+  /** The base64 private scalar, sealed with the master key. */
+  private_key: string;
+  created_at: number;
+}
+
 export interface Database {
   communities: CommunityTable;
   signing_keys: SigningKeyTable;
@@ -188,6 +226,9 @@ export interface Database {
   refresh_tokens: RefreshTokenTable;
   access_tokens: AccessTokenTable;
   assertion_jtis: AssertionJtiTable;
+  licenses: LicenseTable;
+  service_keys: ServiceKeyTable;
+  service_key_pairs: ServiceKeyPairTable;
   session_clients: SessionClientTable;
   pushed_requests: PushedRequestTable;
   failure_counters: FailureCounterTable;
