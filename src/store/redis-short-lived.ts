@@ -3,12 +3,13 @@
  * - session  `{p}s:{community}:{cookie hash}` → the row (JSON); `{p}sid:{community}:{sid}` → the cookie hash, so a
  *   session can be ended by sid (logout) on any node;
  * - interaction `{p}i:{uid}` → the row (JSON); completion is `SET {p}ic:{uid} NX`, so exactly one caller wins;
- * - assertion jti `SET {p}j:{community}:{client}:{jti} NX EX …` until the assertion expires: accepted once.
+ * - assertion jti `SET {p}j:{community}:{client}:{jti} NX EX …` until the assertion expires: accepted once;
+ * - upstream pending redirect `{p}u:{community}:{state hash}` → the row (JSON), taken once with GETDEL.
  * Commands fail at once while Redis is unreachable (no offline queue): the request gets a 503, never a hang.
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { InteractionTable, SessionTable } from './schema.js';
+import type { InteractionTable, SessionTable, UpstreamPendingTable } from './schema.js';
 import type { InteractionLogin, ShortLivedStore } from './short-lived.js';
 
 export function connectRedis(url: string, connectTimeoutMs: number, log: Logger): Redis {
@@ -73,7 +74,7 @@ export function redisShortLived(redis: Redis, prefix: string, clock: { now(): nu
       const raw = await redis.get(interactionKey(uid));
       if (!raw) return;
       const row = JSON.parse(raw) as InteractionTable;
-      const updated: InteractionTable = { ...row, user_id: login.userId, auth_time: login.authTime, amr: JSON.stringify(login.amr), sid: login.sid };
+      const updated: InteractionTable = { ...row, user_id: login.userId, auth_time: login.authTime, amr: JSON.stringify(login.amr), sid: login.sid, acr: login.acr ?? null };
       // KEEPTTL: the interaction keeps its original expiry.
       await redis.set(interactionKey(uid), JSON.stringify(updated), 'KEEPTTL', 'XX');
     },
@@ -86,6 +87,15 @@ export function redisShortLived(redis: Redis, prefix: string, clock: { now(): nu
     async recordAssertionJti(communityId, clientId, jti, expiresAt) {
       const key = `${prefix}j:${communityId}:${clientId}:${jti}`;
       return (await redis.set(key, '1', 'EX', ttl(expiresAt, clock.now()), 'NX')) === 'OK';
+    },
+    async insertUpstreamPending(row: UpstreamPendingTable) {
+      await redis.set(`${prefix}u:${row.community_id}:${row.state_hash}`, JSON.stringify(row), 'EX', ttl(row.expires_at, clock.now()));
+    },
+    async takeUpstreamPending(communityId, stateHash, now) {
+      const raw = await redis.getdel(`${prefix}u:${communityId}:${stateHash}`);
+      if (!raw) return undefined;
+      const row = JSON.parse(raw) as UpstreamPendingTable;
+      return row.community_id === communityId && row.expires_at > now ? row : undefined;
     },
     async close() {
       redis.disconnect();

@@ -4,16 +4,19 @@
  * single-use semantics (an interaction completes once, a jti is accepted once).
  */
 import type { Db } from './database.js';
-import type { InteractionTable, SessionTable } from './schema.js';
+import type { InteractionTable, SessionTable, UpstreamPendingTable } from './schema.js';
 import { endSession, findLiveSession, insertSession } from './sessions.js';
 import { consumeInteraction, findLiveInteraction, insertInteraction, recordInteractionLogin } from './interactions.js';
 import { recordAssertionJti } from './assertion-jtis.js';
+import { insertUpstreamPending, takeUpstreamPending } from './upstream-pending.js';
 
 export interface InteractionLogin {
   userId: string;
   authTime: number;
   amr: string[];
   sid: string;
+  /** The acr achieved (e.g. `idp:NAME` for an upstream login). */
+  acr?: string | null;
 }
 
 export interface ShortLivedStore {
@@ -29,6 +32,10 @@ export interface ShortLivedStore {
   consumeInteraction(uid: string, now: number): Promise<boolean>;
   /** Records a client assertion's jti until `expiresAt`; false when it was already used. */
   recordAssertionJti(communityId: string, clientId: string, jti: string, expiresAt: number): Promise<boolean>;
+  /** A redirect to an upstream identity provider waiting for its callback (identity/upstream/). */
+  insertUpstreamPending(row: UpstreamPendingTable): Promise<void>;
+  /** Takes the live pending redirect with this state hash, once: a second call gets undefined. */
+  takeUpstreamPending(communityId: string, stateHash: string, now: number): Promise<UpstreamPendingTable | undefined>;
   close(): Promise<void>;
 }
 
@@ -40,9 +47,11 @@ export function databaseShortLived(db: Db): ShortLivedStore {
     endSession: (communityId, sid, now) => endSession(db, communityId, sid, now),
     insertInteraction: (row) => insertInteraction(db, row),
     findLiveInteraction: (communityId, uid, now) => findLiveInteraction(db, communityId, uid, now),
-    recordInteractionLogin: (uid, login) => recordInteractionLogin(db, uid, login.userId, login.authTime, login.amr, login.sid),
+    recordInteractionLogin: (uid, login) => recordInteractionLogin(db, uid, login.userId, login.authTime, login.amr, login.sid, login.acr ?? null),
     consumeInteraction: (uid, now) => consumeInteraction(db, uid, now),
     recordAssertionJti: (communityId, clientId, jti, expiresAt) => recordAssertionJti(db, communityId, clientId, jti, expiresAt),
+    insertUpstreamPending: (row) => insertUpstreamPending(db, row),
+    takeUpstreamPending: (communityId, stateHash, now) => takeUpstreamPending(db, communityId, stateHash, now),
     close: async () => undefined,
   };
 }

@@ -22,6 +22,7 @@ const SWEPT: Swept[] = [
   { table: 'refresh_tokens', key: ['token_hash'], grace: 3600 },
   { table: 'access_tokens', key: ['id'], grace: 3600 },
   { table: 'assertion_jtis', key: ['community_id', 'client_id', 'jti'], grace: 60 },
+  { table: 'upstream_pending', key: ['state_hash'], grace: 3600 },
 ];
 
 export async function sweepExpired(db: Db, kind: 'sqlite' | 'postgres', now: number, batch: number): Promise<Record<string, number>> {
