@@ -12,6 +12,7 @@ import { userinfoRoutes } from './http/userinfo.js';
 import { authorizeRoutes } from './http/authorize.js';
 import { interactionRoutes } from './http/interaction.js';
 import { logoutRoutes } from './http/logout.js';
+import { upstreamRoutes } from './http/upstream.js';
 import { serviceRoutes } from './http/service.js';
 
 const CORS_PATHS = /\/v1\/(token|userinfo|revoke|introspect|jwks)$|\/\.well-known\/openid-configuration$/;
@@ -82,6 +83,7 @@ export async function buildApp(provider: Provider): Promise<FastifyInstance> {
     authorizeRoutes(browser, provider);
     interactionRoutes(browser, provider);
     logoutRoutes(browser, provider);
+    upstreamRoutes(browser, provider);
   });
   return app;
 }

@@ -11,6 +11,7 @@ import { OAuthError } from '../oauth/errors.js';
 import { INTERACTION_COOKIE, interactionPath } from '../identity/interaction.js';
 import { SESSION_COOKIE } from '../identity/sessions.js';
 import { errorPage } from '../ui/pages.js';
+import { redirectToRequestedUpstream } from './upstream.js';
 import { communityOf, cookieOptions, formParams, noStore, queryParams, sendPage } from './respond.js';
 
 export function authorizeRoutes(app: FastifyInstance, provider: Provider): void {
@@ -23,6 +24,8 @@ export function authorizeRoutes(app: FastifyInstance, provider: Provider): void 
       if (outcome.kind === 'redirect') return reply.redirect(outcome.location, 303);
       const path = interactionPath(community, outcome.uid);
       reply.setCookie(INTERACTION_COOKIE, outcome.browserToken, cookieOptions(provider, path, provider.config.lifetimes.interaction));
+      const upstream = await redirectToRequestedUpstream(provider, community, outcome.uid, reply);
+      if (upstream) return upstream;
       return reply.redirect(path, 303);
     } catch (err) {
       if (err instanceof RedirectableError) {
