@@ -5,7 +5,7 @@
  * - GET {issuer}/v1/upstream/callback: the upstream's authorization response → the local session, then the
  *   interaction continues (consent page or the client's redirect_uri);
  * - the `acr_values=idp:NAME` shortcut the authorization endpoint takes instead of showing the login page.
- * Failures are error pages (400 for the browser's or request's fault, 502 for the upstream's), never a 5xx trace.
+ * Failures are error pages (400) with a plain message, never a 5xx.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Provider } from '../runtime/provider.js';

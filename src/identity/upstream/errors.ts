@@ -1,11 +1,13 @@
-/** A failed upstream sign-in: shown to the user on an error page (400 or 502), never as a 5xx stack trace. */
+/**
+ * A failed upstream sign-in, shown to the user on an error page with status 400 and a plain message (never a 5xx:
+ * whether the browser, the request or the upstream is at fault, the sign-in cannot go on and the user is told why).
+ */
 export class UpstreamLoginError extends Error {
+  readonly status = 400;
   constructor(
     /** A short machine-readable code shown on the page (e.g. `invalid_id_token`). */
     readonly code: string,
     message: string,
-    /** 400: the request or the browser is at fault; 502: the upstream answered wrongly or not at all. */
-    readonly status: 400 | 502 = 400,
   ) {
     super(message);
   }

@@ -125,15 +125,15 @@ async function postToken(provider: Provider, upstream: Upstream, resolved: Resol
     });
     body = await response.json().catch(() => undefined);
   } catch (err) {
-    throw new UpstreamLoginError('upstream_unavailable', `${upstream.label} could not be reached to complete the sign-in (${plain((err as Error).message)}).`, 502);
+    throw new UpstreamLoginError('upstream_unavailable', `${upstream.label} could not be reached to complete the sign-in (${plain((err as Error).message)}).`);
   }
   const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
   if (!response.ok) {
     const detail = typeof record.error === 'string' ? `: ${plain(record.error, 60)}` : ` (status ${response.status})`;
-    throw new UpstreamLoginError('upstream_token_error', `${upstream.label} refused to complete the sign-in${detail}.`, 502);
+    throw new UpstreamLoginError('upstream_token_error', `${upstream.label} refused to complete the sign-in${detail}.`);
   }
   if (typeof record.id_token !== 'string' || typeof record.access_token !== 'string') {
-    throw new UpstreamLoginError('upstream_token_error', `${upstream.label} answered without an ID token.`, 502);
+    throw new UpstreamLoginError('upstream_token_error', `${upstream.label} answered without an ID token.`);
   }
   return { idToken: record.id_token, accessToken: record.access_token };
 }
@@ -160,9 +160,9 @@ async function verifyIdToken(provider: Provider, upstream: Upstream, resolved: R
       maxTokenAge: MAX_ID_TOKEN_AGE,
     }));
   } catch (err) {
-    throw new UpstreamLoginError('invalid_id_token', `The ID token from ${upstream.label} was refused: ${idTokenProblem(err)}.`, 502);
+    throw new UpstreamLoginError('invalid_id_token', `The ID token from ${upstream.label} was refused: ${idTokenProblem(err)}.`);
   }
-  const refuse = (why: string) => new UpstreamLoginError('invalid_id_token', `The ID token from ${upstream.label} was refused: ${why}.`, 502);
+  const refuse = (why: string) => new UpstreamLoginError('invalid_id_token', `The ID token from ${upstream.label} was refused: ${why}.`);
   if (typeof payload.nonce !== 'string' || !safeEqual(payload.nonce, nonce)) throw refuse('its nonce does not match the sign-in request');
   // OIDC Core §3.1.3.7 (4, 5): with several audiences, azp must be us.
   if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== upstream.clientId) throw refuse('it was issued to another party (azp)');
@@ -180,12 +180,12 @@ async function userinfoClaims(upstream: Upstream, resolved: ResolvedMetadata, ac
     if (!response.ok) throw new Error(`status ${response.status}`);
     body = await response.json();
   } catch (err) {
-    throw new UpstreamLoginError('upstream_unavailable', `The profile from ${upstream.label} could not be read (${plain((err as Error).message)}).`, 502);
+    throw new UpstreamLoginError('upstream_unavailable', `The profile from ${upstream.label} could not be read (${plain((err as Error).message)}).`);
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new UpstreamLoginError('upstream_userinfo_error', `The profile from ${upstream.label} is not a JSON object.`, 502);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new UpstreamLoginError('upstream_userinfo_error', `The profile from ${upstream.label} is not a JSON object.`);
   const claims = body as Record<string, unknown>;
   // OIDC Core §5.3.2: the UserInfo sub must be the ID token's.
-  if (claims.sub !== sub) throw new UpstreamLoginError('upstream_userinfo_error', `The profile from ${upstream.label} is about another user.`, 502);
+  if (claims.sub !== sub) throw new UpstreamLoginError('upstream_userinfo_error', `The profile from ${upstream.label} is about another user.`);
   return claims;
 }
 

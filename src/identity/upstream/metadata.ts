@@ -37,15 +37,15 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 function endpoint(doc: Record<string, unknown>, field: string, required: boolean): string | undefined {
   const value = doc[field];
   if (value === undefined && !required) return undefined;
-  if (typeof value !== 'string') throw new UpstreamLoginError('invalid_upstream_metadata', `the upstream's metadata has no valid ${field}`, 502);
+  if (typeof value !== 'string') throw new UpstreamLoginError('invalid_upstream_metadata', `the upstream's metadata has no valid ${field}`);
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new UpstreamLoginError('invalid_upstream_metadata', `the upstream's ${field} is not an absolute URL`, 502);
+    throw new UpstreamLoginError('invalid_upstream_metadata', `the upstream's ${field} is not an absolute URL`);
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-    throw new UpstreamLoginError('invalid_upstream_metadata', `the upstream's ${field} must use https`, 502);
+    throw new UpstreamLoginError('invalid_upstream_metadata', `the upstream's ${field} must use https`);
   }
   return value;
 }
@@ -58,12 +58,12 @@ async function fetchMetadata(issuer: string): Promise<ResolvedMetadata> {
     if (!response.ok) throw new Error(`status ${response.status}`);
     doc = await response.json();
   } catch (err) {
-    throw new UpstreamLoginError('upstream_unavailable', `the upstream's metadata could not be fetched (${(err as Error).message})`, 502);
+    throw new UpstreamLoginError('upstream_unavailable', `the upstream's metadata could not be fetched (${(err as Error).message})`);
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new UpstreamLoginError('invalid_upstream_metadata', "the upstream's metadata is not a JSON object", 502);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new UpstreamLoginError('invalid_upstream_metadata', "the upstream's metadata is not a JSON object");
   const record = doc as Record<string, unknown>;
   // OIDC Discovery §4.3: the issuer in the document must be exactly the one configured.
-  if (record.issuer !== issuer) throw new UpstreamLoginError('invalid_upstream_metadata', "the upstream's metadata names another issuer", 502);
+  if (record.issuer !== issuer) throw new UpstreamLoginError('invalid_upstream_metadata', "the upstream's metadata names another issuer");
   const metadata: UpstreamMetadata = {
     issuer,
     authorization_endpoint: endpoint(record, 'authorization_endpoint', true)!,
