@@ -139,7 +139,7 @@ async function postToken(provider: Provider, upstream: Upstream, resolved: Resol
 }
 
 function idTokenProblem(err: unknown): string {
-  if (err instanceof joseErrors.JWTExpired) return 'it has expired';
+  if (err instanceof joseErrors.JWTExpired) return err.claim === 'iat' ? 'it was issued too long ago (iat)' : 'it has expired';
   if (err instanceof joseErrors.JWTClaimValidationFailed) return `its ${plain(err.claim, 30)} claim is not acceptable (${plain(err.reason, 40)})`;
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'its signature is invalid';
   if (err instanceof joseErrors.JWKSNoMatchingKey) return "it is not signed by any of the upstream's keys";
