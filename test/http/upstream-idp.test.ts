@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { postForm, startServer, WEB_SECRET, type TestServer } from '../support/server.js';
+import { applyProvisioning } from '../../src/provisioning/apply.js';
 import { TestBrowser, hiddenInputs } from '../support/browser.js';
 import { authorizeUrl, pkcePair } from '../support/flows.js';
 import { REDIRECT, codeForm, expectTokens } from '../support/token-helpers.js';
@@ -104,6 +105,27 @@ describe('upstream identity providers', () => {
     const fakeRow = rows.find((r) => r.name === 'fake')!;
     assert.match(fakeRow.client_secret_sealed, /^v1\./);
     assert.ok(!fakeRow.client_secret_sealed.includes(FAKE_SECRET));
+  });
+
+  it('applies the upstreams idempotently; a changed secret updates the row and bumps the revision', async () => {
+    const revision = async () => Number((await server.provider.db.selectFrom('communities').select('revision').where('name', '=', 'acme').executeTakeFirstOrThrow()).revision);
+    const doc = brokeringFixture(server.base, { fakeIssuer: fake.issuer });
+    const before = await revision();
+    const same = await applyProvisioning(server.provider, doc);
+    assert.deepEqual(same.created, []);
+    assert.deepEqual(same.updated, []);
+    assert.equal(await revision(), before);
+    const changed = structuredClone(doc) as { communities: { upstreams?: Record<string, unknown>[] }[] };
+    const fakeSpec = changed.communities[0]!.upstreams!.find((u) => u.name === 'fake')!;
+    const sealedBefore = (await server.provider.db.selectFrom('upstream_providers').select('client_secret_sealed').where('name', '=', 'fake').executeTakeFirstOrThrow()).client_secret_sealed;
+    fakeSpec.client_secret = 'rotated-secret';
+    const summary = await applyProvisioning(server.provider, changed);
+    assert.deepEqual(summary.updated, ['acme/upstream/fake']);
+    assert.equal(await revision(), before + 1);
+    const sealedAfter = (await server.provider.db.selectFrom('upstream_providers').select('client_secret_sealed').where('name', '=', 'fake').executeTakeFirstOrThrow()).client_secret_sealed;
+    assert.notEqual(sealedAfter, sealedBefore);
+    // Back to the original secret for the tests that follow.
+    assert.deepEqual((await applyProvisioning(server.provider, doc)).updated, ['acme/upstream/fake']);
   });
 
   it('shows a button per upstream on the login page', async () => {
@@ -246,6 +268,13 @@ describe('upstream identity providers', () => {
       return { browser, upstream };
     }
     const callbackUrl = (params: Record<string, string>) => `${upstreamCallback(server.base)}?${new URLSearchParams(params)}`;
+
+    it('keeps the pending redirect in the short-lived store (Redis when configured), never in the database then', async () => {
+      const rows = async () => (await server.provider.db.selectFrom('upstream_pending').select('state_hash').execute()).length;
+      const before = await rows();
+      await started('partner');
+      assert.equal(await rows(), server.provider.shortLived.kind === 'redis' ? before : before + 1);
+    });
 
     it('refuses an unknown state', async () => {
       const { browser } = await started('partner-none');
