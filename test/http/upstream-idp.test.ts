@@ -379,6 +379,15 @@ describe('upstream identity providers', () => {
         await expectErrorPage(await third.browser.get(callbackUrl({ state: third.upstream.searchParams.get('state')!, code: 'c', iss: fake.issuer })), /without an ID token/);
       });
 
+      it('gives up on an upstream token endpoint that does not answer within 5 seconds', async () => {
+        const { browser, upstream } = await started('fake');
+        fake.tokenResponse = () => new Promise((resolve) => setTimeout(() => resolve({ status: 200, body: {} }), 7000).unref());
+        const startedAt = Date.now();
+        await expectErrorPage(await browser.get(callbackUrl({ state: upstream.searchParams.get('state')!, code: 'c', iss: fake.issuer })), /fake could not be reached to complete the sign-in/);
+        const elapsed = Date.now() - startedAt;
+        assert.ok(elapsed >= 4900 && elapsed < 6900, `gave up after ${elapsed} ms`);
+      });
+
       it('caches the upstream metadata for an hour', async () => {
         const fetches = fake.discoveryFetches;
         assert.ok(fetches >= 1);
