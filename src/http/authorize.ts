@@ -12,6 +12,7 @@ import { OAuthError } from '../oauth/errors.js';
 import { INTERACTION_COOKIE, interactionPath } from '../identity/interaction.js';
 import { SESSION_COOKIE } from '../identity/sessions.js';
 import { errorPage } from '../ui/pages.js';
+import { redirectToRequestedUpstream } from './upstream.js';
 import { communityOf, cookieOptions, formParams, noStore, queryParams, sendPage } from './respond.js';
 import { PROOF_PARAM } from '../service/proof-of-authentication.js';
 import { externalLoginLocation } from '../service/community-settings.js';
@@ -32,6 +33,8 @@ export function authorizeRoutes(app: FastifyInstance, provider: Provider): void 
       if (outcome.kind === 'redirect') return reply.redirect(outcome.location, 303);
       const path = interactionPath(community, outcome.uid);
       reply.setCookie(INTERACTION_COOKIE, outcome.browserToken, cookieOptions(provider, path, provider.config.lifetimes.interaction));
+      const upstream = await redirectToRequestedUpstream(provider, community, outcome.uid, reply);
+      if (upstream) return upstream;
       // A community with an external login UI (login_ui_url) signs users in there (service/community-settings.ts).
       return reply.redirect((await externalLoginLocation(provider, community, outcome.uid)) ?? path, 303);
     } catch (err) {

@@ -17,11 +17,13 @@ import { findUserById } from '../store/users.js';
 import { consentPage, errorPage, loginPage } from '../ui/pages.js';
 import { OAuthError } from '../oauth/errors.js';
 import { communityOf, cookieOptions, formParams, noStore, sendPage } from './respond.js';
+import { upstreamButtonsFor } from './upstream.js';
 
 async function render(provider: Provider, community: Community, interaction: Interaction, reply: FastifyReply, error?: string, username?: string) {
   const clientName = interaction.client.metadata.client_name ?? interaction.client.metadata.client_id;
   if (!interaction.login) {
-    return sendPage(reply, loginPage({ communityName: community.name, clientName, csrf: interaction.row.csrf, username: username ?? interaction.request.login_hint, error }));
+    const upstreams = await upstreamButtonsFor(provider, community, interaction);
+    return sendPage(reply, loginPage({ communityName: community.name, clientName, csrf: interaction.row.csrf, username: username ?? interaction.request.login_hint, error, upstreams }));
   }
   const user = await findUserById(provider.db, community.id, interaction.login.userId);
   return sendPage(reply, consentPage({ clientName, username: user?.username ?? '', scopes: interaction.request.scope, csrf: interaction.row.csrf }));

@@ -48,6 +48,7 @@ export async function startInteraction(provider: Provider, community: Community,
     auth_time: login?.authTime ?? null,
     amr: login ? JSON.stringify(login.amr) : null,
     sid: login?.sid ?? null,
+    acr: login?.acr ?? null,
     created_at: now,
     expires_at: now + provider.config.lifetimes.interaction,
     consumed_at: null,
@@ -66,7 +67,7 @@ export async function openInteraction(provider: Provider, community: Community, 
   const client = await provider.registry.client(community, request.client_id);
   if (!client) throw new InteractionError('The application is no longer registered.');
   const login = row.user_id && row.auth_time !== null && row.sid
-    ? { userId: row.user_id, authTime: row.auth_time, amr: JSON.parse(row.amr ?? '[]') as string[], acr: null, sid: row.sid }
+    ? { userId: row.user_id, authTime: row.auth_time, amr: JSON.parse(row.amr ?? '[]') as string[], acr: row.acr ?? null, sid: row.sid }
     : undefined;
   return { row, request, client, login };
 }

@@ -31,7 +31,7 @@ export async function currentSession(provider: Provider, community: Community, c
   return provider.shortLived.findLiveSession(community.id, sha256(cookie), provider.clock.now());
 }
 
-export async function startSession(provider: Provider, community: Community, userId: string, amr: string[], previousCookie: string | undefined): Promise<{ cookie: string; login: LoginState }> {
+export async function startSession(provider: Provider, community: Community, userId: string, amr: string[], previousCookie: string | undefined, acr: string | null = null): Promise<{ cookie: string; login: LoginState }> {
   const now = provider.clock.now();
   const previous = await currentSession(provider, community, previousCookie);
   if (previous) await provider.shortLived.endSession(community.id, previous.sid, now);
@@ -42,7 +42,7 @@ export async function startSession(provider: Provider, community: Community, use
     community_id: community.id,
     user_id: userId,
     auth_time: now,
-    acr: null,
+    acr,
     amr: JSON.stringify(amr),
     created_at: now,
     expires_at: now + provider.config.lifetimes.session,

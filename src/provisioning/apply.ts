@@ -4,13 +4,13 @@
  * nothing the second time.
  */
 import { randomUUID } from 'node:crypto';
-import { parseProvisioning, type ClientSpec, type ProvisioningFile, type UserSpec } from './schema.js';
+import { parseProvisioning, type ClientSpec, type ProvisioningFile, type UpstreamSpec, type UserSpec } from './schema.js';
 import { hashPassword, verifyPassword } from '../identity/password.js';
 import { generateSigningKey, SIGNING_ALGS, type StoredSigningKey } from '../keys/signing-keys.js';
 import { hmacSha256 } from '../keys/secrets.js';
 import { seal, unseal } from '../keys/sealing.js';
 import type { Provider } from '../runtime/provider.js';
-import type { ClientTable, UserTable } from '../store/schema.js';
+import type { ClientTable, UpstreamProviderTable, UserTable } from '../store/schema.js';
 import { bumpRevision } from '../store/communities.js';
 import { announceChange } from '../runtime/change-watcher.js';
 import { mergeCommunitySettings, prepareServiceCredentials } from './service-api.js';
@@ -30,6 +30,13 @@ interface PreparedCommunity {
   keys: StoredSigningKey[];
   clientRows: { row: ClientTable; action: 'insert' | 'update' }[];
   userRows: { row: UserTable; action: 'insert' | 'update' }[];
+  upstreamRows: { row: UpstreamProviderTable; action: 'insert' | 'update' }[];
+}
+
+/** What is stored of an upstream besides its name, issuer, client id and secret. */
+function upstreamSettings(spec: UpstreamSpec): string {
+  const { scopes, claims, link_by, display_name } = spec;
+  return JSON.stringify({ scopes, claims, link_by, ...(display_name !== undefined ? { display_name } : {}) });
 }
 
 function clientMetadata(spec: ClientSpec): string {
@@ -125,12 +132,36 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
       userRows.push({ row, action: current ? 'update' : 'insert' });
       (current ? summary.updated : summary.created).push(`${community.name}/user/${spec.username}`);
     }
+    const upstreamRows: { row: UpstreamProviderTable; action: 'insert' | 'update' }[] = [];
+    for (const spec of community.upstreams) {
+      const current = existing
+        ? await db.selectFrom('upstream_providers').selectAll().where('community_id', '=', communityId).where('name', '=', spec.name).executeTakeFirst()
+        : undefined;
+      const upstreamJson = upstreamSettings(spec);
+      const sameSecret = current !== undefined && unseal(secrets.sealing, current.client_secret_sealed) === spec.client_secret;
+      if (current && sameSecret && current.issuer === spec.issuer && current.client_id === spec.client_id && current.settings === upstreamJson) {
+        summary.unchanged++;
+        continue;
+      }
+      const row: UpstreamProviderTable = {
+        community_id: communityId,
+        name: spec.name,
+        issuer: spec.issuer,
+        client_id: spec.client_id,
+        client_secret_sealed: sameSecret ? current.client_secret_sealed : seal(secrets.sealing, spec.client_secret),
+        settings: upstreamJson,
+        created_at: current?.created_at ?? now,
+        updated_at: now,
+      };
+      upstreamRows.push({ row, action: current ? 'update' : 'insert' });
+      (current ? summary.updated : summary.created).push(`${community.name}/upstream/${spec.name}`);
+    }
     const merged = mergeCommunitySettings(existing?.settings ?? '{}', community);
     const settings = !existing || merged !== existing.settings ? merged : undefined;
     if (existing && settings !== undefined) summary.updated.push(`${community.name}/settings`);
     if (!existing) summary.created.push(community.name);
-    else if (clientRows.length === 0 && userRows.length === 0 && settings === undefined) summary.unchanged++;
-    prepared.push({ name: community.name, communityId, isNew: !existing, settings, keys, clientRows, userRows });
+    else if (clientRows.length === 0 && userRows.length === 0 && upstreamRows.length === 0 && settings === undefined) summary.unchanged++;
+    prepared.push({ name: community.name, communityId, isNew: !existing, settings, keys, clientRows, userRows, upstreamRows });
   }
   const credentials = await prepareServiceCredentials(provider, file, now);
   summary.created.push(...credentials.created);
@@ -143,7 +174,7 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
       if (c.isNew) {
         await trx.insertInto('communities').values({ id: c.communityId, name: c.name, settings: c.settings ?? '{}', revision: 0, created_at: now, updated_at: now }).execute();
         for (const key of c.keys) await trx.insertInto('signing_keys').values({ ...key, community_id: c.communityId }).execute();
-      } else if (c.clientRows.length > 0 || c.settings !== undefined) {
+      } else if (c.clientRows.length > 0 || c.upstreamRows.length > 0 || c.settings !== undefined) {
         if (c.settings !== undefined) await trx.updateTable('communities').set({ settings: c.settings }).where('id', '=', c.communityId).execute();
         await bumpRevision(trx, c.communityId, now);
       }
@@ -155,6 +186,16 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
             .set({ secret_hash: row.secret_hash, secret_sealed: row.secret_sealed, metadata: row.metadata, updated_at: now })
             .where('community_id', '=', row.community_id)
             .where('client_id', '=', row.client_id)
+            .execute();
+      }
+      for (const { row, action } of c.upstreamRows) {
+        if (action === 'insert') await trx.insertInto('upstream_providers').values(row).execute();
+        else
+          await trx
+            .updateTable('upstream_providers')
+            .set({ issuer: row.issuer, client_id: row.client_id, client_secret_sealed: row.client_secret_sealed, settings: row.settings, updated_at: now })
+            .where('community_id', '=', row.community_id)
+            .where('name', '=', row.name)
             .execute();
       }
       for (const { row, action } of c.userRows) {

@@ -25,10 +25,24 @@ export interface ClientSpec extends ClientMetadata {
   client_secret?: string;
 }
 
+/** An upstream OpenID provider users of the community may sign in with (identity/upstream/). */
+export interface UpstreamSpec {
+  name: string;
+  display_name?: string;
+  issuer: string;
+  client_id: string;
+  client_secret: string;
+  scopes: string[];
+  /** Local claim → upstream claim. The local name `username` is the local account's username. */
+  claims: Record<string, string>;
+  link_by: 'none' | 'email' | 'username';
+}
+
 export interface CommunitySpec extends CommunityServiceSettings {
   name: string;
   clients: ClientSpec[];
   users: UserSpec[];
+  upstreams: UpstreamSpec[];
 }
 
 export interface ProvisioningFile {
@@ -105,6 +119,30 @@ const userSchema = {
   },
 } as const;
 
+export const UPSTREAM_NAME = '^[a-z0-9][a-z0-9._-]{0,62}$';
+const CLAIM_NAME = '^[A-Za-z0-9_.:-]{1,100}$';
+
+const upstreamSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'issuer', 'client_id', 'client_secret'],
+  properties: {
+    name: { type: 'string', pattern: UPSTREAM_NAME },
+    display_name: { type: 'string', minLength: 1, maxLength: 100 },
+    issuer: uri,
+    client_id: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' },
+    client_secret: { type: 'string', minLength: 1, maxLength: 512 },
+    scopes: { type: 'array', items: { type: 'string', pattern: SCOPE_TOKEN }, uniqueItems: true, maxItems: 50, default: ['openid', 'profile', 'email'] },
+    claims: {
+      type: 'object',
+      propertyNames: { pattern: CLAIM_NAME },
+      additionalProperties: { type: 'string', pattern: CLAIM_NAME },
+      default: { username: 'preferred_username', email: 'email', email_verified: 'email_verified', name: 'name' },
+    },
+    link_by: { enum: ['none', 'email', 'username'], default: 'none' },
+  },
+} as const;
+
 const fileSchema = {
   type: 'object',
   required: ['communities'],
@@ -120,6 +158,7 @@ const fileSchema = {
           clients: { type: 'array', items: clientSchema, default: [] },
           users: { type: 'array', items: userSchema, default: [] },
           ...communityServiceProperties,
+          upstreams: { type: 'array', items: upstreamSchema, maxItems: 20, default: [] },
         },
       },
     },
@@ -256,6 +295,24 @@ function checkClient(client: ClientSpec, at: string): void {
   }
 }
 
+function checkUpstream(upstream: UpstreamSpec, at: string): void {
+  const fail = (field: string, message: string): never => {
+    throw new ProvisioningError(`${at}/${field}: ${message}`);
+  };
+  let url: URL | undefined;
+  try {
+    url = new URL(upstream.issuer);
+  } catch {
+    fail('issuer', 'is not an absolute URI');
+  }
+  if (url!.protocol !== 'https:' && !(url!.protocol === 'http:' && LOOPBACK.has(url!.hostname))) fail('issuer', 'must be https (http only for a loopback host)');
+  if (url!.search || url!.hash) fail('issuer', 'must not have a query or fragment');
+  if (!upstream.scopes.includes('openid')) fail('scopes', 'must include openid');
+  if ('sub' in upstream.claims) fail('claims/sub', 'sub is assigned by Tessera');
+  if (upstream.link_by === 'email' && !('email' in upstream.claims)) fail('claims', 'link_by email needs a mapping for the local claim email');
+  if (upstream.link_by === 'username' && !('username' in upstream.claims)) fail('claims', 'link_by username needs a mapping for username');
+}
+
 function uniqueBy<T>(items: readonly T[], key: (t: T) => string, at: string, field: string): void {
   const seen = new Set<string>();
   items.forEach((item, i) => {
@@ -282,6 +339,8 @@ export function parseProvisioning(input: unknown): ProvisioningFile {
     uniqueBy(community.clients, (c) => c.client_id, `${at}/clients`, 'client_id');
     uniqueBy(community.users, (u) => u.username, `${at}/users`, 'username');
     community.clients.forEach((client, i) => checkClient(client, `${at}/clients/${i}`));
+    uniqueBy(community.upstreams, (u) => u.name, `${at}/upstreams`, 'name');
+    community.upstreams.forEach((upstream, i) => checkUpstream(upstream, `${at}/upstreams/${i}`));
     community.users.forEach((user, i) => {
       if ('sub' in user.claims) throw new ProvisioningError(`${at}/users/${i}/claims/sub: sub is assigned by Tessera`);
     });

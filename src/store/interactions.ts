@@ -17,10 +17,10 @@ export async function findLiveInteraction(db: Db, communityId: string, uid: stri
     .executeTakeFirst();
 }
 
-export async function recordInteractionLogin(db: Db, uid: string, userId: string, authTime: number, amr: string[], sid: string): Promise<void> {
+export async function recordInteractionLogin(db: Db, uid: string, userId: string, authTime: number, amr: string[], sid: string, acr: string | null = null): Promise<void> {
   await db
     .updateTable('interactions')
-    .set({ user_id: userId, auth_time: authTime, amr: JSON.stringify(amr), sid })
+    .set({ user_id: userId, auth_time: authTime, amr: JSON.stringify(amr), sid, acr })
     .where('uid', '=', uid)
     .where('consumed_at', 'is', null)
     .execute();

@@ -252,10 +252,59 @@ const failureCounters: Migration = {
   },
 };
 
+/**
+ * Upstream identity providers (identity/upstream/): each community's upstream OpenID providers (client secret
+ * sealed), the links upstream account → local user, the pending upstream redirects (when short-lived state is kept
+ * in the database), and the `acr` an interaction's login achieved.
+ */
+const upstreamLinks: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('upstream_providers')
+      .addColumn('community_id', 'text', (c) => c.notNull().references('communities.id').onDelete('cascade'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('issuer', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('client_secret_sealed', 'text', (c) => c.notNull())
+      .addColumn('settings', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('upstream_providers_pk', ['community_id', 'name'])
+      .execute();
+    await db.schema
+      .createTable('upstream_links')
+      .addColumn('community_id', 'text', (c) => c.notNull().references('communities.id').onDelete('cascade'))
+      .addColumn('upstream_name', 'text', (c) => c.notNull())
+      .addColumn('upstream_sub', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('upstream_links_pk', ['community_id', 'upstream_name', 'upstream_sub'])
+      .execute();
+    await db.schema.createIndex('upstream_links_user').on('upstream_links').column('user_id').execute();
+    await db.schema
+      .createTable('upstream_pending')
+      .addColumn('state_hash', 'text', (c) => c.primaryKey())
+      .addColumn('community_id', 'text', (c) => c.notNull())
+      .addColumn('upstream_name', 'text', (c) => c.notNull())
+      .addColumn('interaction_uid', 'text', (c) => c.notNull())
+      .addColumn('browser_hash', 'text', (c) => c.notNull())
+      .addColumn('nonce', 'text', (c) => c.notNull())
+      .addColumn('code_verifier', 'text', (c) => c.notNull())
+      .addColumn('redirect_uri', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('consumed_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('upstream_pending_expires').on('upstream_pending').column('expires_at').execute();
+    await db.schema.alterTable('interactions').addColumn('acr', 'text').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_community_revision': communityRevision,
   '0003_key_rotation': keyRotation,
+  '0004_upstream_links': upstreamLinks,
   '0005_service_api': serviceApi,
   '0007_session_clients': sessionClients,
   '0008_pushed_requests': pushedRequests,

@@ -9,11 +9,12 @@
  * - pushed authorization request `{p}par:{community}:{request_uri}` → the row (JSON), taken with GETDEL: used once;
  * - failure counter `{p}f:{key}` → hash {c: count, e: window end}, counted by a script (a window that ended, by the
  *   server's clock, starts again at 1); the key expires a minute after its window.
+ * - upstream pending redirect `{p}u:{community}:{state hash}` → the row (JSON), taken once with GETDEL.
  * Commands fail at once while Redis is unreachable (no offline queue): the request gets a 503, never a hang.
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { InteractionTable, PushedRequestTable, SessionClientTable, SessionTable } from './schema.js';
+import type { InteractionTable, PushedRequestTable, SessionClientTable, SessionTable, UpstreamPendingTable } from './schema.js';
 import type { InteractionLogin, ShortLivedStore } from './short-lived.js';
 
 export function connectRedis(url: string, connectTimeoutMs: number, log: Logger): Redis {
@@ -119,7 +120,7 @@ export function redisShortLived(redis: Redis, prefix: string, clock: { now(): nu
       const raw = await redis.get(interactionKey(uid));
       if (!raw) return;
       const row = JSON.parse(raw) as InteractionTable;
-      const updated: InteractionTable = { ...row, user_id: login.userId, auth_time: login.authTime, amr: JSON.stringify(login.amr), sid: login.sid };
+      const updated: InteractionTable = { ...row, user_id: login.userId, auth_time: login.authTime, amr: JSON.stringify(login.amr), sid: login.sid, acr: login.acr ?? null };
       // KEEPTTL: the interaction keeps its original expiry.
       await redis.set(interactionKey(uid), JSON.stringify(updated), 'KEEPTTL', 'XX');
     },
@@ -158,6 +159,15 @@ export function redisShortLived(redis: Redis, prefix: string, clock: { now(): nu
     },
     async clearFailures(key) {
       await redis.del(`${prefix}f:${key}`);
+    },
+    async insertUpstreamPending(row: UpstreamPendingTable) {
+      await redis.set(`${prefix}u:${row.community_id}:${row.state_hash}`, JSON.stringify(row), 'EX', ttl(row.expires_at, clock.now()));
+    },
+    async takeUpstreamPending(communityId, stateHash, now) {
+      const raw = await redis.getdel(`${prefix}u:${communityId}:${stateHash}`);
+      if (!raw) return undefined;
+      const row = JSON.parse(raw) as UpstreamPendingTable;
+      return row.community_id === communityId && row.expires_at > now ? row : undefined;
     },
     async close() {
       redis.disconnect();

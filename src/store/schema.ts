@@ -78,6 +78,8 @@ export interface InteractionTable {
   amr: string | null;
   /** The SSO session the user is (or became) signed in with. */
   sid: string | null;
+  /** The acr the login achieved (e.g. `idp:NAME` after an upstream login); absent on rows from before 0004. */
+  acr?: string | null;
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
@@ -193,6 +195,20 @@ export interface LicenseTable {
   updated_at: number;
 }
 
+export interface UpstreamProviderTable {
+  community_id: string;
+  /** The upstream's name in its community (login button, `acr_values=idp:NAME`). */
+  name: string;
+  issuer: string;
+  client_id: string;
+  /** The client secret sealed with the master key (keys/sealing.ts): it is sent to the upstream, so kept, not hashed. */
+  client_secret_sealed: string;
+  /** JSON: scopes, claim mapping, link_by, display name (see identity/upstream/config.ts). */
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
 /** Service keys (keyId/keySecret pairs): the key id is the SHA-512 hex of the secret, the secret is kept sealed. */
 export interface ServiceKeyTable {
   key_id: string;
@@ -214,6 +230,32 @@ export interface ServiceKeyPairTable {
   created_at: number;
 }
 
+/** An upstream account (upstream name + its `sub`) linked to a local user. */
+export interface UpstreamLinkTable {
+  community_id: string;
+  upstream_name: string;
+  upstream_sub: string;
+  user_id: string;
+  created_at: number;
+}
+
+/** A redirect to an upstream waiting for its callback, found by the hash of `state`. */
+export interface UpstreamPendingTable {
+  state_hash: string;
+  community_id: string;
+  upstream_name: string;
+  /** The interaction the login continues. */
+  interaction_uid: string;
+  /** SHA-256 of the cookie binding the callback to the browser that started it. */
+  browser_hash: string;
+  nonce: string;
+  code_verifier: string;
+  redirect_uri: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
 export interface Database {
   communities: CommunityTable;
   signing_keys: SigningKeyTable;
@@ -232,4 +274,7 @@ export interface Database {
   session_clients: SessionClientTable;
   pushed_requests: PushedRequestTable;
   failure_counters: FailureCounterTable;
+  upstream_providers: UpstreamProviderTable;
+  upstream_links: UpstreamLinkTable;
+  upstream_pending: UpstreamPendingTable;
 }

@@ -5,18 +5,21 @@
  * single-use semantics (an interaction completes once, a jti is accepted once).
  */
 import type { Db } from './database.js';
-import type { InteractionTable, PushedRequestTable, SessionClientTable, SessionTable } from './schema.js';
+import type { InteractionTable, PushedRequestTable, SessionClientTable, SessionTable, UpstreamPendingTable } from './schema.js';
 import { insertPushedRequest, takePushedRequest } from './pushed-requests.js';
 import { clearFailures, countFailure, failureCounts, type FailureCount } from './failure-counters.js';
 import { endSession, findLiveSession, insertSession, liveUserSessions, recordSessionClient, sessionClients } from './sessions.js';
 import { consumeInteraction, findLiveInteraction, insertInteraction, recordInteractionLogin } from './interactions.js';
 import { recordAssertionJti } from './assertion-jtis.js';
+import { insertUpstreamPending, takeUpstreamPending } from './upstream-pending.js';
 
 export interface InteractionLogin {
   userId: string;
   authTime: number;
   amr: string[];
   sid: string;
+  /** The acr achieved (e.g. `idp:NAME` for an upstream login). */
+  acr?: string | null;
 }
 
 export interface ShortLivedStore {
@@ -45,6 +48,10 @@ export interface ShortLivedStore {
   countFailure(key: string, windowSeconds: number, now: number): Promise<FailureCount>;
   failureCounts(keys: readonly string[], now: number): Promise<FailureCount[]>;
   clearFailures(key: string): Promise<void>;
+  /** A redirect to an upstream identity provider waiting for its callback (identity/upstream/). */
+  insertUpstreamPending(row: UpstreamPendingTable): Promise<void>;
+  /** Takes the live pending redirect with this state hash, once: a second call gets undefined. */
+  takeUpstreamPending(communityId: string, stateHash: string, now: number): Promise<UpstreamPendingTable | undefined>;
   close(): Promise<void>;
 }
 
@@ -59,7 +66,7 @@ export function databaseShortLived(db: Db): ShortLivedStore {
     sessionClients: (communityId, sid) => sessionClients(db, communityId, sid),
     insertInteraction: (row) => insertInteraction(db, row),
     findLiveInteraction: (communityId, uid, now) => findLiveInteraction(db, communityId, uid, now),
-    recordInteractionLogin: (uid, login) => recordInteractionLogin(db, uid, login.userId, login.authTime, login.amr, login.sid),
+    recordInteractionLogin: (uid, login) => recordInteractionLogin(db, uid, login.userId, login.authTime, login.amr, login.sid, login.acr ?? null),
     consumeInteraction: (uid, now) => consumeInteraction(db, uid, now),
     recordAssertionJti: (communityId, clientId, jti, expiresAt) => recordAssertionJti(db, communityId, clientId, jti, expiresAt),
     insertPushedRequest: (row) => insertPushedRequest(db, row),
@@ -67,6 +74,8 @@ export function databaseShortLived(db: Db): ShortLivedStore {
     countFailure: (key, windowSeconds, now) => countFailure(db, key, windowSeconds, now),
     failureCounts: (keys, now) => failureCounts(db, keys, now),
     clearFailures: (key) => clearFailures(db, key),
+    insertUpstreamPending: (row) => insertUpstreamPending(db, row),
+    takeUpstreamPending: (communityId, stateHash, now) => takeUpstreamPending(db, communityId, stateHash, now),
     close: async () => undefined,
   };
 }

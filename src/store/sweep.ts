@@ -25,6 +25,7 @@ const SWEPT: Swept[] = [
   { table: 'session_clients', key: ['community_id', 'sid', 'client_id'], grace: 3600 },
   { table: 'pushed_requests', key: ['request_uri'], grace: 60 },
   { table: 'failure_counters', key: ['key'], grace: 60 },
+  { table: 'upstream_pending', key: ['state_hash'], grace: 3600 },
 ];
 
 export async function sweepExpired(db: Db, kind: 'sqlite' | 'postgres', now: number, batch: number): Promise<Record<string, number>> {

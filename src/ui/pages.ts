@@ -10,7 +10,7 @@ const SCOPE_WORDS: Record<string, string> = {
   offline_access: 'Stay signed in and act for you while you are away',
 };
 
-export function loginPage(input: { communityName: string; clientName: string; csrf: string; username?: string; error?: string }): Page {
+export function loginPage(input: { communityName: string; clientName: string; csrf: string; username?: string; error?: string; /** ui/upstream-buttons.ts */ upstreams?: string }): Page {
   const error = input.error ? `<p class="error" role="alert">${esc(input.error)}</p>` : '';
   const prefilled = input.username !== undefined;
   return layout(
@@ -25,7 +25,8 @@ ${error}
 <label for="password">Password</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required${prefilled ? ' autofocus' : ''}>
 <div class="actions"><button type="submit">Sign in</button></div>
-</form>`,
+</form>
+${input.upstreams ?? ''}`,
     input.error ? 401 : 200,
   );
 }

@@ -134,7 +134,8 @@ async function testDatabase(dir: string): Promise<{ url: string; drop(): Promise
 }
 
 export interface TestServerOptions {
-  provisioning?: Record<string, unknown>;
+  /** The provisioning document, or a function of the server's base URL (its port is only known at start). */
+  provisioning?: Record<string, unknown> | ((base: string) => Record<string, unknown>);
   env?: Record<string, string>;
   /** Another test server whose database this one shares (a second node); it is not dropped by this one's close. */
   shareDatabaseOf?: TestServer;
@@ -161,7 +162,8 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   });
   const clock = new ManualClock();
   const provider = await createProvider(config, pino({ level: 'silent' }), clock);
-  await applyProvisioning(provider, options.provisioning ?? fixture());
+  const provisioning = typeof options.provisioning === 'function' ? options.provisioning(base) : options.provisioning;
+  await applyProvisioning(provider, provisioning ?? fixture());
   const app = await buildApp(provider);
   await app.listen({ host: '127.0.0.1', port });
   return {
