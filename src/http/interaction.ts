@@ -1,4 +1,8 @@
-/** GET/POST {issuer}/v1/interaction/{uid}: the login form, then the consent form, then the redirect to the client. */
+/**
+ * GET/POST {issuer}/v1/interaction/{uid}: the login form, the second step when one is needed (identity/mfa-policy.ts:
+ * a TOTP or recovery code, or TOTP enrolment when one is required and none is set up), then the consent form, then
+ * the redirect to the client. The device cookie (identity/throttle.ts) is set once a sign-in has every factor it needs.
+ */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Provider } from '../runtime/provider.js';
 import type { Community } from '../runtime/community-registry.js';
@@ -7,24 +11,60 @@ import {
   InteractionError,
   checkCsrf,
   finishInteraction,
+  interactionPath,
   needsConsent,
   openInteraction,
   submitLogin,
   type Interaction,
 } from '../identity/interaction.js';
 import { SESSION_COOKIE, communityCookiePath } from '../identity/sessions.js';
+import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE, deviceToken, isTrustedDevice, retryMessage } from '../identity/throttle.js';
+import { secondFactorNeed, type SecondFactorNeed } from '../identity/mfa-policy.js';
+import { checkCode, completeSecondFactor } from '../identity/second-factor.js';
+import { pendingEnrolment } from '../identity/totp.js';
+import { regenerateRecoveryCodes } from '../identity/recovery-codes.js';
 import { findUserById } from '../store/users.js';
 import { consentPage, errorPage, loginPage } from '../ui/pages.js';
+import { enrolDuringLoginPage, noFactorPage, recoveryCodesPage, secondFactorPage } from '../ui/mfa-pages.js';
+import { MFA_TEXT } from '../ui/mfa-text.js';
 import { OAuthError } from '../oauth/errors.js';
 import { communityOf, cookieOptions, formParams, noStore, sendPage } from './respond.js';
 import { upstreamButtonsFor } from './upstream.js';
 
-async function render(provider: Provider, community: Community, interaction: Interaction, reply: FastifyReply, error?: string, username?: string) {
+interface View {
+  error?: string;
+  username?: string;
+  /** The second step asks for a recovery code instead of a TOTP code. */
+  recovery?: boolean;
+}
+
+async function pendingNeed(provider: Provider, community: Community, interaction: Interaction): Promise<SecondFactorNeed | undefined> {
+  return interaction.login ? secondFactorNeed(provider, community, interaction.client, interaction.request, interaction.login) : undefined;
+}
+
+async function renderSecondStep(provider: Provider, community: Community, interaction: Interaction, need: SecondFactorNeed, reply: FastifyReply, view: View) {
+  const clientName = interaction.client.metadata.client_name ?? interaction.client.metadata.client_id;
+  const csrf = interaction.row.csrf;
+  if (need.available.includes('otp')) {
+    const path = interactionPath(community, interaction.row.uid);
+    return sendPage(reply, secondFactorPage({ clientName, csrf, mode: view.recovery ? 'recovery' : 'totp', links: { totp: path, recovery: `${path}?use=recovery` }, ...(view.error ? { error: view.error } : {}) }));
+  }
+  if (need.enrolOtp) {
+    const user = await findUserById(provider.db, community.id, interaction.login!.userId);
+    const enrolment = user ? await pendingEnrolment(provider, community, user.id, user.username) : undefined;
+    if (enrolment) return sendPage(reply, enrolDuringLoginPage({ clientName, csrf, enrolment, ...(view.error ? { error: view.error } : {}) }));
+  }
+  return sendPage(reply, noFactorPage());
+}
+
+async function render(provider: Provider, community: Community, interaction: Interaction, reply: FastifyReply, view: View = {}) {
   const clientName = interaction.client.metadata.client_name ?? interaction.client.metadata.client_id;
   if (!interaction.login) {
     const upstreams = await upstreamButtonsFor(provider, community, interaction);
-    return sendPage(reply, loginPage({ communityName: community.name, clientName, csrf: interaction.row.csrf, username: username ?? interaction.request.login_hint, error, upstreams }));
+    return sendPage(reply, loginPage({ communityName: community.name, clientName, csrf: interaction.row.csrf, username: view.username ?? interaction.request.login_hint, error: view.error, upstreams }));
   }
+  const need = await pendingNeed(provider, community, interaction);
+  if (need) return renderSecondStep(provider, community, interaction, need, reply, view);
   const user = await findUserById(provider.db, community.id, interaction.login.userId);
   return sendPage(reply, consentPage({ clientName, username: user?.username ?? '', scopes: interaction.request.scope, csrf: interaction.row.csrf }));
 }
@@ -46,9 +86,19 @@ export function interactionRoutes(app: FastifyInstance, provider: Provider): voi
     }
   };
 
+  /** The sign-in has every factor it needs: mark this browser as a known device of the account, then consent or finish. */
+  const proceed = async (request: FastifyRequest, reply: FastifyReply, community: Community, interaction: Interaction) => {
+    const user = await findUserById(provider.db, community.id, interaction.login!.userId);
+    if (user) reply.setCookie(DEVICE_COOKIE, deviceToken(provider, community, user.username), cookieOptions(provider, communityCookiePath(community), DEVICE_COOKIE_MAX_AGE));
+    // Post/Redirect/Get: show the consent page on its own GET.
+    if (await needsConsent(provider, community, interaction)) return reply.redirect(request.url, 303);
+    return reply.redirect(await finishInteraction(provider, community, interaction, 'allow'), 303);
+  };
+
   app.get(path, guard(async (request, reply) => {
     const { community, interaction } = await load(request);
-    return render(provider, community, interaction, reply);
+    const { use } = request.query as { use?: unknown };
+    return render(provider, community, interaction, reply, { recovery: use === 'recovery' });
   }));
 
   app.post(path, guard(async (request, reply) => {
@@ -56,17 +106,49 @@ export function interactionRoutes(app: FastifyInstance, provider: Provider): voi
     const form = formParams(request);
     checkCsrf(interaction, form.get('csrf'));
     noStore(reply);
+    const deviceCookie = request.cookies[DEVICE_COOKIE];
     if (!interaction.login) {
       const username = form.get('username') ?? '';
-      const result = await submitLogin(provider, community, interaction, username, form.get('password') ?? '', request.cookies[SESSION_COOKIE]);
-      if (!result.ok) return render(provider, community, interaction, reply, 'The username or password is incorrect.', username);
+      const result = await submitLogin(provider, community, interaction, username, form.get('password') ?? '', request.cookies[SESSION_COOKIE], { address: request.ip, deviceCookie });
+      if (!result.ok) {
+        const error = result.retryAfter !== undefined ? retryMessage(result.retryAfter) : 'The username or password is incorrect.';
+        return render(provider, community, interaction, reply, { error, username });
+      }
       reply.setCookie(SESSION_COOKIE, result.cookie, cookieOptions(provider, communityCookiePath(community)));
-      // Post/Redirect/Get: show the consent page on its own GET.
-      if (await needsConsent(provider, community, interaction)) return reply.redirect(request.url, 303);
-      return reply.redirect(await finishInteraction(provider, community, interaction, 'allow'), 303);
+      // The second step on its own GET.
+      if (await pendingNeed(provider, community, interaction)) return reply.redirect(request.url, 303);
+      return proceed(request, reply, community, interaction);
     }
+    const need = await pendingNeed(provider, community, interaction);
+    if (need) {
+      const step = form.get('step');
+      const kind = step === 'recovery' ? 'recovery' : step === 'enrol' ? 'enrol' : 'totp';
+      const usable = kind === 'enrol' ? need.enrolOtp : need.available.includes('otp');
+      if (!usable) return renderSecondStep(provider, community, interaction, need, reply, {});
+      const user = await findUserById(provider.db, community.id, interaction.login.userId);
+      if (!user) throw new InteractionError('The account no longer exists.');
+      const result = await checkCode(provider, community, {
+        userId: user.id,
+        kind,
+        code: form.get('code') ?? '',
+        address: request.ip,
+        trustedDevice: isTrustedDevice(provider, community, user.username, deviceCookie),
+      });
+      if (!result.ok) {
+        const error = result.retryAfter !== undefined ? retryMessage(result.retryAfter) : kind === 'recovery' ? MFA_TEXT.wrongRecoveryCode : MFA_TEXT.wrongCode;
+        return renderSecondStep(provider, community, interaction, need, reply, { error, recovery: kind === 'recovery' });
+      }
+      await completeSecondFactor(provider, community, interaction, ['otp']);
+      if (kind === 'enrol') {
+        // A new TOTP: its recovery codes, shown once, before the sign-in goes on.
+        const codes = await regenerateRecoveryCodes(provider, user.id);
+        return sendPage(reply, recoveryCodesPage({ codes, next: { csrf: interaction.row.csrf } }));
+      }
+      return proceed(request, reply, community, interaction);
+    }
+    if (form.get('step') === 'continue') return proceed(request, reply, community, interaction);
     const decision = form.get('decision');
-    if (decision !== 'allow' && decision !== 'deny') return render(provider, community, interaction, reply, undefined);
+    if (decision !== 'allow' && decision !== 'deny') return render(provider, community, interaction, reply);
     return reply.redirect(await finishInteraction(provider, community, interaction, decision), 303);
   }));
 }

@@ -17,6 +17,8 @@ import { issueCode } from '../oauth/authorize/issue-code.js';
 import { errorRedirect } from '../oauth/authorize/response.js';
 import { verifyPassword } from './password.js';
 import { startSession, type LoginState } from './sessions.js';
+import { attemptAllowed, isTrustedDevice, recordFailure, recordSuccess, type Attempt } from './throttle.js';
+import { secondFactorNeed } from './mfa-policy.js';
 
 export const INTERACTION_COOKIE = 'tessera_interaction';
 
@@ -76,16 +78,34 @@ export function checkCsrf(interaction: Interaction, presented: string | undefine
   if (!presented || !safeEqual(presented, interaction.row.csrf)) throw new InteractionError('The form expired. Please try again.');
 }
 
-export type LoginResult = { ok: true; cookie: string; login: LoginState } | { ok: false };
+export type LoginResult = { ok: true; cookie: string; login: LoginState } | { ok: false; retryAfter?: number };
 
-/** Verifies the password and starts the SSO session (ending any previous one of this browser). */
-export async function submitLogin(provider: Provider, community: Community, interaction: Interaction, username: string, password: string, sessionCookie: string | undefined): Promise<LoginResult> {
+/** Where a sign-in attempt comes from, for brute-force limits (identity/throttle.ts). */
+export interface AttemptOrigin {
+  address: string;
+  /** The browser's device cookie (DEVICE_COOKIE), if any. */
+  deviceCookie: string | undefined;
+}
+
+/**
+ * Verifies the password (throttled per account and origin, per account, per address) and starts the SSO session
+ * (ending any previous one of this browser) with amr `pwd`; a second factor, when needed, adds to it later.
+ */
+export async function submitLogin(provider: Provider, community: Community, interaction: Interaction, username: string, password: string, sessionCookie: string | undefined, origin: AttemptOrigin): Promise<LoginResult> {
+  const attempt: Attempt = { community, account: username.slice(0, 200), kind: 'password', address: origin.address, trustedDevice: isTrustedDevice(provider, community, username, origin.deviceCookie) };
+  const verdict = await attemptAllowed(provider, attempt);
+  if (!verdict.allowed) {
+    provider.log.warn({ community: community.name, uid: interaction.row.uid, address: origin.address }, 'login: throttled');
+    return { ok: false, retryAfter: verdict.retryAfter };
+  }
   const user = username.length <= 200 ? await findUserByUsername(provider.db, community.id, username) : undefined;
   const ok = await verifyPassword(password.slice(0, 1024), user?.password_hash ?? null, provider.config.passwordHashCost);
   if (!user || !ok) {
     provider.log.info({ community: community.name, uid: interaction.row.uid }, 'login failed');
+    await recordFailure(provider, attempt);
     return { ok: false };
   }
+  await recordSuccess(provider, attempt, verdict);
   const { cookie, login } = await startSession(provider, community, user.id, ['pwd'], sessionCookie);
   await provider.shortLived.recordInteractionLogin(interaction.row.uid, { userId: user.id, authTime: login.authTime, amr: login.amr, sid: login.sid });
   interaction.login = login;
@@ -101,6 +121,10 @@ export async function needsConsent(provider: Provider, community: Community, int
 export async function finishInteraction(provider: Provider, community: Community, interaction: Interaction, decision: 'allow' | 'deny'): Promise<string> {
   const { request, client, login } = interaction;
   const now = provider.clock.now();
+  // Defence in depth: no code for a login whose second factor is still missing (every caller checks first).
+  if (decision === 'allow' && login && (await secondFactorNeed(provider, community, client, request, login))) {
+    throw new InteractionError('A second factor is required for this sign-in.');
+  }
   if (!(await provider.shortLived.consumeInteraction(interaction.row.uid, now))) throw new InteractionError('This sign-in request was already completed.');
   if (decision === 'deny' || !login) {
     return errorRedirect(request.redirect_uri, community.issuer, new OAuthError('access_denied', 'the user denied the request'), request.state);

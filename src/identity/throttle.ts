@@ -67,6 +67,13 @@ export async function recordSuccess(provider: Provider, attempt: Attempt, verdic
   await provider.shortLived.clearFailures(keys(attempt).accountAndOrigin);
 }
 
+/**
+ * The browser cookie holding deviceToken of the account that last completed a sign-in there (every factor the
+ * sign-in needed): Path-scoped to the community, HttpOnly, long-lived (DEVICE_COOKIE_MAX_AGE).
+ */
+export const DEVICE_COOKIE = 'tessera_device';
+export const DEVICE_COOKIE_MAX_AGE = 400 * 86400;
+
 /** The device cookie of an account: proof that this browser signed in to it before (it exempts from lockout). */
 export function deviceToken(provider: Provider, community: Community, username: string): string {
   return hmacSha256(provider.secrets.secretHashing, `device:${community.id}:${username.toLowerCase()}`);

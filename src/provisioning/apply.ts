@@ -10,7 +10,9 @@ import { generateSigningKey, SIGNING_ALGS, type StoredSigningKey } from '../keys
 import { hmacSha256 } from '../keys/secrets.js';
 import { seal, unseal } from '../keys/sealing.js';
 import type { Provider } from '../runtime/provider.js';
-import type { ClientTable, UpstreamProviderTable, UserTable } from '../store/schema.js';
+import type { ClientTable, TotpFactorTable, UpstreamProviderTable, UserTable } from '../store/schema.js';
+import { findTotp, putConfirmedTotp } from '../store/second-factors.js';
+import type { MfaSettings } from '../identity/mfa-policy.js';
 import { bumpRevision } from '../store/communities.js';
 import { announceChange } from '../runtime/change-watcher.js';
 import { mergeCommunitySettings, prepareServiceCredentials } from './service-api.js';
@@ -31,6 +33,14 @@ interface PreparedCommunity {
   clientRows: { row: ClientTable; action: 'insert' | 'update' }[];
   userRows: { row: UserTable; action: 'insert' | 'update' }[];
   upstreamRows: { row: UpstreamProviderTable; action: 'insert' | 'update' }[];
+  /** Provisioned TOTP secrets (`totp_secret`) new or changed since the last apply. */
+  totpRows: TotpFactorTable[];
+}
+
+/** The community's `mfa` policy in its settings JSON: the file's, or none (the defaults) when the file has none. */
+function withMfaSettings(settings: string, mfa: MfaSettings | undefined): string {
+  const { mfa: _previous, ...rest } = JSON.parse(settings) as Record<string, unknown>;
+  return JSON.stringify({ ...rest, ...(mfa !== undefined ? { mfa } : {}) });
 }
 
 /** What is stored of an upstream besides its name, issuer, client id and secret. */
@@ -110,18 +120,23 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
     }
 
     const userRows: { row: UserTable; action: 'insert' | 'update' }[] = [];
+    const totpRows: TotpFactorTable[] = [];
     for (const spec of community.users) {
       const current = existing
         ? await db.selectFrom('users').selectAll().where('community_id', '=', communityId).where('username', '=', spec.username).executeTakeFirst()
         : undefined;
       const claims = JSON.stringify(spec.claims);
       const passwordHash = await preparePassword(spec, current?.password_hash ?? null, config.passwordHashCost);
+      const userId = current?.id ?? randomUUID();
+      const totp = spec.totp_secret === undefined ? undefined : await prepareTotp(provider, communityId, userId, spec.totp_secret, current !== undefined, now);
+      if (totp) totpRows.push(totp);
       if (current && current.claims === claims && current.password_hash === passwordHash) {
-        summary.unchanged++;
+        if (totp) summary.updated.push(`${community.name}/user/${spec.username}/totp`);
+        else summary.unchanged++;
         continue;
       }
       const row: UserTable = {
-        id: current?.id ?? randomUUID(),
+        id: userId,
         community_id: communityId,
         username: spec.username,
         password_hash: passwordHash,
@@ -156,12 +171,12 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
       upstreamRows.push({ row, action: current ? 'update' : 'insert' });
       (current ? summary.updated : summary.created).push(`${community.name}/upstream/${spec.name}`);
     }
-    const merged = mergeCommunitySettings(existing?.settings ?? '{}', community);
+    const merged = withMfaSettings(mergeCommunitySettings(existing?.settings ?? '{}', community), community.mfa);
     const settings = !existing || merged !== existing.settings ? merged : undefined;
     if (existing && settings !== undefined) summary.updated.push(`${community.name}/settings`);
     if (!existing) summary.created.push(community.name);
-    else if (clientRows.length === 0 && userRows.length === 0 && upstreamRows.length === 0 && settings === undefined) summary.unchanged++;
-    prepared.push({ name: community.name, communityId, isNew: !existing, settings, keys, clientRows, userRows, upstreamRows });
+    else if (clientRows.length === 0 && userRows.length === 0 && upstreamRows.length === 0 && totpRows.length === 0 && settings === undefined) summary.unchanged++;
+    prepared.push({ name: community.name, communityId, isNew: !existing, settings, keys, clientRows, userRows, upstreamRows, totpRows });
   }
   const credentials = await prepareServiceCredentials(provider, file, now);
   summary.created.push(...credentials.created);
@@ -207,10 +222,21 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
             .where('id', '=', row.id)
             .execute();
       }
+      for (const row of c.totpRows) await putConfirmedTotp(trx, row);
     }
   });
   for (const c of prepared) await announceChange(provider, c.name);
   return summary;
+}
+
+/**
+ * A provisioned TOTP secret to store (sealed, active at once), or undefined when the user already has this very
+ * secret active (the same file twice changes nothing; the last accepted step is kept).
+ */
+async function prepareTotp(provider: Provider, communityId: string, userId: string, secret: string, existingUser: boolean, now: number): Promise<TotpFactorTable | undefined> {
+  const current = existingUser ? await findTotp(provider.db, userId) : undefined;
+  if (current?.confirmed_at != null && unseal(provider.secrets.sealing, current.secret_sealed) === secret) return undefined;
+  return { user_id: userId, community_id: communityId, secret_sealed: seal(provider.secrets.sealing, secret), confirmed_at: now, last_step: null, created_at: now };
 }
 
 /** Keeps the stored hash when the password is unchanged (scrypt hashes are salted, so re-hashing would always differ). */

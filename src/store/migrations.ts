@@ -300,6 +300,33 @@ const upstreamLinks: Migration = {
   },
 };
 
+/**
+ * Second factors (identity/totp.ts, identity/recovery-codes.ts): a user's TOTP secret (sealed with the master key;
+ * `confirmed_at` null while the enrolment waits for its first code; `last_step` the last accepted time step, so a
+ * code is accepted once) and the user's one-time recovery codes (HMAC of the code; `used_at` once spent).
+ */
+const secondFactors: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('totp_factors')
+      .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+      .addColumn('community_id', 'text', (c) => c.notNull().references('communities.id').onDelete('cascade'))
+      .addColumn('secret_sealed', 'text', (c) => c.notNull())
+      .addColumn('confirmed_at', 'bigint')
+      .addColumn('last_step', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('recovery_codes')
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('code_hash', 'text', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('recovery_codes_pk', ['user_id', 'code_hash'])
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_community_revision': communityRevision,
@@ -309,6 +336,7 @@ const migrations: Record<string, Migration> = {
   '0007_session_clients': sessionClients,
   '0008_pushed_requests': pushedRequests,
   '0009_failure_counters': failureCounters,
+  '0011_second_factors': secondFactors,
 };
 
 const provider: MigrationProvider = {

@@ -107,6 +107,14 @@ export function redisShortLived(redis: Redis, prefix: string, clock: { now(): nu
       const cookieHash = await redis.get(sidKey(communityId, sid));
       if (cookieHash) await redis.del(sessionKey(communityId, cookieHash), sidKey(communityId, sid));
     },
+    async updateSessionAuthentication(communityId, sid, amr, acr) {
+      const cookieHash = await redis.get(sidKey(communityId, sid));
+      const raw = cookieHash ? await redis.get(sessionKey(communityId, cookieHash)) : null;
+      if (!cookieHash || !raw) return;
+      const row = JSON.parse(raw) as SessionTable;
+      // KEEPTTL XX: the session keeps its expiry, and a session ended meanwhile is not brought back.
+      await redis.set(sessionKey(communityId, cookieHash), JSON.stringify({ ...row, amr: JSON.stringify(amr), acr }), 'KEEPTTL', 'XX');
+    },
     async insertInteraction(row: InteractionTable) {
       await redis.set(interactionKey(row.uid), JSON.stringify(row), 'EX', ttl(row.expires_at, clock.now()));
     },

@@ -256,6 +256,26 @@ export interface UpstreamPendingTable {
   consumed_at: number | null;
 }
 
+export interface TotpFactorTable {
+  user_id: string;
+  community_id: string;
+  /** The base32 secret, sealed (keys/sealing.ts). */
+  secret_sealed: string;
+  /** Null while the enrolment waits for its first code. */
+  confirmed_at: number | null;
+  /** The last accepted RFC 6238 time step: a code of this step or an earlier one is refused (replay). */
+  last_step: number | null;
+  created_at: number;
+}
+
+export interface RecoveryCodeTable {
+  user_id: string;
+  /** HMAC-SHA-256 of the normalized code with the secret-hashing key. */
+  code_hash: string;
+  used_at: number | null;
+  created_at: number;
+}
+
 export interface Database {
   communities: CommunityTable;
   signing_keys: SigningKeyTable;
@@ -274,6 +294,8 @@ export interface Database {
   session_clients: SessionClientTable;
   pushed_requests: PushedRequestTable;
   failure_counters: FailureCounterTable;
+  totp_factors: TotpFactorTable;
+  recovery_codes: RecoveryCodeTable;
   upstream_providers: UpstreamProviderTable;
   upstream_links: UpstreamLinkTable;
   upstream_pending: UpstreamPendingTable;

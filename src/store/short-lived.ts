@@ -8,7 +8,7 @@ import type { Db } from './database.js';
 import type { InteractionTable, PushedRequestTable, SessionClientTable, SessionTable, UpstreamPendingTable } from './schema.js';
 import { insertPushedRequest, takePushedRequest } from './pushed-requests.js';
 import { clearFailures, countFailure, failureCounts, type FailureCount } from './failure-counters.js';
-import { endSession, findLiveSession, insertSession, liveUserSessions, recordSessionClient, sessionClients } from './sessions.js';
+import { endSession, findLiveSession, insertSession, liveUserSessions, recordSessionClient, sessionClients, updateSessionAuthentication } from './sessions.js';
 import { consumeInteraction, findLiveInteraction, insertInteraction, recordInteractionLogin } from './interactions.js';
 import { recordAssertionJti } from './assertion-jtis.js';
 import { insertUpstreamPending, takeUpstreamPending } from './upstream-pending.js';
@@ -28,6 +28,8 @@ export interface ShortLivedStore {
   findLiveSession(communityId: string, cookieHash: string, now: number): Promise<SessionTable | undefined>;
   /** Ends the session `sid` of the community, everywhere. */
   endSession(communityId: string, sid: string, now: number): Promise<void>;
+  /** A second factor completed in session `sid`: its methods (amr) and level (acr) from now on. */
+  updateSessionAuthentication(communityId: string, sid: string, amr: string[], acr: string | null): Promise<void>;
   /** The user's live sessions in the community (every browser), newest first. */
   liveUserSessions(communityId: string, userId: string, now: number): Promise<SessionTable[]>;
   /** Remembers that a session signed in to a client (for the session list and front-/back-channel logout). */
@@ -61,6 +63,7 @@ export function databaseShortLived(db: Db): ShortLivedStore {
     insertSession: (row) => insertSession(db, row),
     findLiveSession: (communityId, cookieHash, now) => findLiveSession(db, communityId, cookieHash, now),
     endSession: (communityId, sid, now) => endSession(db, communityId, sid, now),
+    updateSessionAuthentication: (communityId, sid, amr, acr) => updateSessionAuthentication(db, communityId, sid, amr, acr),
     liveUserSessions: (communityId, userId, now) => liveUserSessions(db, communityId, userId, now),
     recordSessionClient: (row) => recordSessionClient(db, row),
     sessionClients: (communityId, sid) => sessionClients(db, communityId, sid),

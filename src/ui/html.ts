@@ -30,6 +30,9 @@ button.secondary{background:#fff;color:var(--accent)}
 .error{color:var(--danger);background:#fdecec;border:1px solid #f3b9ba;border-radius:8px;padding:.6rem .75rem}
 ul.scopes{padding-left:1.2rem;color:var(--fg)}
 code{font-size:.85em;word-break:break-all}
+.qr svg{display:block;width:12rem;height:12rem;margin:.5rem 0}
+ol.codes{columns:2;font-family:ui-monospace,monospace;color:var(--fg)}
+a{color:var(--accent)}
 .brand{font-size:.8rem;letter-spacing:.08em;text-transform:uppercase;color:var(--muted);margin-bottom:1rem}
 `;
 

@@ -3,6 +3,7 @@
  * "idp:NAME", recorded on the interaction, which then continues exactly as after a password login (consent when
  * needed, else the code goes to the client).
  */
+import { secondFactorNeed } from '../mfa-policy.js';
 import type { Provider } from '../../runtime/provider.js';
 import type { Community } from '../../runtime/community-registry.js';
 import type { AuthorizationRequest } from '../../oauth/authorize/request.js';
@@ -30,6 +31,9 @@ export async function signInFromUpstream(provider: Provider, community: Communit
   const { cookie, login } = await startSession(provider, community, account.userId, [FEDERATED_AMR], sessionCookie, acr);
   await provider.shortLived.recordInteractionLogin(row.uid, { userId: login.userId, authTime: login.authTime, amr: login.amr, sid: login.sid, acr });
   const interaction: Interaction = { row, request, client, login };
-  if (await needsConsent(provider, community, interaction)) return { cookie, location: interactionPath(community, row.uid) };
+  // A second factor (identity/mfa-policy.ts) or consent: on the interaction page.
+  if ((await secondFactorNeed(provider, community, client, request, login)) || (await needsConsent(provider, community, interaction))) {
+    return { cookie, location: interactionPath(community, row.uid) };
+  }
   return { cookie, location: await finishInteraction(provider, community, interaction, 'allow') };
 }

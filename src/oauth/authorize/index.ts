@@ -2,6 +2,8 @@
  * The authorization endpoint's decision once the request is valid (OIDC Core §3.1.2.3–§3.1.2.4):
  * - login is needed without a live SSO session, with prompt=login, when max_age has passed since auth_time, or when
  *   id_token_hint names another user; prompt=none then answers login_required;
+ * - a second factor is needed per identity/mfa-policy.ts (step-up on the same session); prompt=none then answers
+ *   interaction_required;
  * - consent is needed per consent.ts; prompt=none then answers consent_required;
  * - otherwise a code is issued at once (SSO).
  */
@@ -13,6 +15,7 @@ import { currentSession, loginStateOf, type LoginState } from '../../identity/se
 import { startInteraction } from '../../identity/interaction.js';
 import { RedirectableError, validateAuthorizationRequest } from './pipeline.js';
 import { consentNeeded } from './consent.js';
+import { secondFactorNeed } from '../../identity/mfa-policy.js';
 import { issueCode } from './issue-code.js';
 import type { AuthorizationRequest } from './request.js';
 
@@ -34,6 +37,11 @@ export async function authorize(provider: Provider, community: Community, params
     if (!login || loginNeeded(request, login, provider.clock.now())) {
       if (silent) throw new OAuthError('login_required', 'the user must sign in');
       return { kind: 'interaction', ...(await startInteraction(provider, community, request, undefined)) };
+    }
+    // A session without the second factor this request needs (or the user has) steps up: no password again.
+    if (await secondFactorNeed(provider, community, client, request, login)) {
+      if (silent) throw new OAuthError('interaction_required', 'the user must complete a second factor');
+      return { kind: 'interaction', ...(await startInteraction(provider, community, request, login)) };
     }
     if (await consentNeeded(provider, community, client, request, login.userId)) {
       if (silent) throw new OAuthError('consent_required', 'the user must consent');
