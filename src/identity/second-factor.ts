@@ -5,7 +5,7 @@
  */
 import type { Community } from '../runtime/community-registry.js';
 import type { Provider } from '../runtime/provider.js';
-import { acrFor, addMethods } from './acr.js';
+import { acrAfterSecondFactor, addMethods } from './acr.js';
 import { InteractionError, type Interaction } from './interaction.js';
 import type { LoginState } from './sessions.js';
 import { attemptAllowed, recordFailure, recordSuccess, type Attempt } from './throttle.js';
@@ -20,7 +20,7 @@ export async function completeSecondFactor(provider: Provider, community: Commun
   const login = interaction.login;
   if (!login) throw new InteractionError('Sign in with your password first.');
   const methods = addMethods(login.amr, amr);
-  const acr = acrFor(methods, login.acr, interaction.request.acr_values);
+  const acr = acrAfterSecondFactor(methods, login.acr, interaction.request.acr_values);
   await provider.shortLived.updateSessionAuthentication(community.id, login.sid, methods, acr);
   await provider.shortLived.recordInteractionLogin(interaction.row.uid, { userId: login.userId, authTime: login.authTime, amr: methods, sid: login.sid, acr });
   const updated: LoginState = { ...login, amr: methods, acr };

@@ -115,6 +115,6 @@ describe('headless Chromium: TOTP enrolment on the account page, then password +
     const { id_token } = (await res.json()) as { id_token: string };
     const { payload } = await jwtVerify(id_token, createRemoteJWKSet(new URL(`${server.issuer}/v1/jwks`)), { issuer: server.issuer, audience: CLIENT_ID });
     assert.deepEqual(payload.amr, ['pwd', 'otp', 'mfa']);
-    assert.equal(payload.acr, 'https://refeds.org/profile/mfa');
+    assert.equal(payload.acr, 'urn:tessera:acr:mfa');
   });
 });

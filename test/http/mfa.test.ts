@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyProvisioning } from '../../src/provisioning/apply.js';
 import { ProvisioningError } from '../../src/provisioning/schema.js';
-import { ACR_MFA } from '../../src/identity/acr.js';
+import { MULTI_FACTOR_ACR as ACR_MFA, PASSWORD_ACR } from '../../src/identity/acr.js';
 import { ALICE_PASSWORD, WEB_SECRET, fixture, startServer, type TestServer } from '../support/server.js';
 import { TestBrowser } from '../support/browser.js';
 import { REDIRECT, begin, enrolmentSecret, idTokenOf, recoveryCodesOf, show, submit, totpAt } from '../support/mfa.js';
@@ -236,7 +236,7 @@ describe('second factors', () => {
     // bob (nothing enrolled, nothing required): a request that also accepts a single factor is not stepped up.
     const bobBrowser = new TestBrowser();
     assert.ok((await submit(bobBrowser, await begin(bobBrowser, server.issuer, 'first-party'), { username: 'bob', password: 'bob-password-1234' })).redirect);
-    const either = await begin(bobBrowser, server.issuer, 'first-party', { acr_values: `${ACR_MFA} https://refeds.org/profile/sfa` });
+    const either = await begin(bobBrowser, server.issuer, 'first-party', { acr_values: `${ACR_MFA} ${PASSWORD_ACR}` });
     assert.ok(either.redirect?.searchParams.get('code'));
     const mfaOnly = await begin(bobBrowser, server.issuer, 'first-party', { acr_values: ACR_MFA });
     assert.match(mfaOnly.html, /Set up two-step verification/);
