@@ -1,6 +1,7 @@
 /** OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414): lists exactly what Tessera supports. */
 import { AUTH_METHODS, GRANT_TYPES } from './client.js';
 import { STANDARD_CLAIMS, STANDARD_SCOPES } from './scopes.js';
+import { ACR_VALUES_SUPPORTED } from '../identity/acr.js';
 
 export const CLIENT_ASSERTION_ALGS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
@@ -35,6 +36,7 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     revocation_endpoint_auth_methods_supported: authMethods,
     revocation_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
     code_challenge_methods_supported: ['S256', 'plain'],
+    acr_values_supported: [...ACR_VALUES_SUPPORTED],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'sid', 'azp', 'at_hash', 'c_hash', ...STANDARD_CLAIMS],
     claim_types_supported: ['normal'],
     claims_parameter_supported: false,
