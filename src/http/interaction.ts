@@ -69,6 +69,17 @@ async function render(provider: Provider, community: Community, interaction: Int
   return sendPage(reply, consentPage({ clientName, username: user?.username ?? '', scopes: interaction.request.scope, csrf: interaction.row.csrf }));
 }
 
+/**
+ * The sign-in has every factor it needs: marks this browser as a known device of the account (identity/throttle.ts),
+ * then the consent page (on its own GET) or the redirect to the client. Also used after a passkey (http/passkeys.ts).
+ */
+export async function continueSignIn(provider: Provider, request: FastifyRequest, reply: FastifyReply, community: Community, interaction: Interaction): Promise<FastifyReply> {
+  const user = await findUserById(provider.db, community.id, interaction.login!.userId);
+  if (user) reply.setCookie(DEVICE_COOKIE, deviceToken(provider, community, user.username), cookieOptions(provider, communityCookiePath(community), DEVICE_COOKIE_MAX_AGE));
+  if (await needsConsent(provider, community, interaction)) return reply.redirect(interactionPath(community, interaction.row.uid), 303);
+  return reply.redirect(await finishInteraction(provider, community, interaction, 'allow'), 303);
+}
+
 export function interactionRoutes(app: FastifyInstance, provider: Provider): void {
   const path = '/oauth2/community/:community/v1/interaction/:uid';
   const load = async (request: FastifyRequest) => {
@@ -84,15 +95,6 @@ export function interactionRoutes(app: FastifyInstance, provider: Provider): voi
       if (err instanceof OAuthError && err.status !== 404) return sendPage(reply, errorPage(err.status, err.error, err.description));
       throw err;
     }
-  };
-
-  /** The sign-in has every factor it needs: mark this browser as a known device of the account, then consent or finish. */
-  const proceed = async (request: FastifyRequest, reply: FastifyReply, community: Community, interaction: Interaction) => {
-    const user = await findUserById(provider.db, community.id, interaction.login!.userId);
-    if (user) reply.setCookie(DEVICE_COOKIE, deviceToken(provider, community, user.username), cookieOptions(provider, communityCookiePath(community), DEVICE_COOKIE_MAX_AGE));
-    // Post/Redirect/Get: show the consent page on its own GET.
-    if (await needsConsent(provider, community, interaction)) return reply.redirect(request.url, 303);
-    return reply.redirect(await finishInteraction(provider, community, interaction, 'allow'), 303);
   };
 
   app.get(path, guard(async (request, reply) => {
@@ -117,7 +119,7 @@ export function interactionRoutes(app: FastifyInstance, provider: Provider): voi
       reply.setCookie(SESSION_COOKIE, result.cookie, cookieOptions(provider, communityCookiePath(community)));
       // The second step on its own GET.
       if (await pendingNeed(provider, community, interaction)) return reply.redirect(request.url, 303);
-      return proceed(request, reply, community, interaction);
+      return continueSignIn(provider, request, reply, community, interaction);
     }
     const need = await pendingNeed(provider, community, interaction);
     if (need) {
@@ -144,9 +146,9 @@ export function interactionRoutes(app: FastifyInstance, provider: Provider): voi
         const codes = await regenerateRecoveryCodes(provider, user.id);
         return sendPage(reply, recoveryCodesPage({ codes, next: { csrf: interaction.row.csrf } }));
       }
-      return proceed(request, reply, community, interaction);
+      return continueSignIn(provider, request, reply, community, interaction);
     }
-    if (form.get('step') === 'continue') return proceed(request, reply, community, interaction);
+    if (form.get('step') === 'continue') return continueSignIn(provider, request, reply, community, interaction);
     const decision = form.get('decision');
     if (decision !== 'allow' && decision !== 'deny') return render(provider, community, interaction, reply);
     return reply.redirect(await finishInteraction(provider, community, interaction, decision), 303);
