@@ -10,7 +10,8 @@ import { applyProvisioning } from '../../src/provisioning/apply.js';
 import { ProvisioningError } from '../../src/provisioning/schema.js';
 import { MULTI_FACTOR_ACR as ACR_MFA, PASSWORD_ACR } from '../../src/identity/acr.js';
 import { ALICE_PASSWORD, WEB_SECRET, fixture, startServer, type TestServer } from '../support/server.js';
-import { TestBrowser } from '../support/browser.js';
+import { TestBrowser, hiddenInputs } from '../support/browser.js';
+import { ALICE_UPSTREAM, brokeringFixture } from '../support/upstream.js';
 import { REDIRECT, begin, enrolmentSecret, idTokenOf, recoveryCodesOf, show, submit, totpAt } from '../support/mfa.js';
 
 const CAROL_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
@@ -271,5 +272,35 @@ describe('second factors', () => {
     const page = await submit(browser, await begin(browser, server.issuer, 'first-party'), { username: 'carol', password: ALICE_PASSWORD });
     assert.equal(page.status, 401);
     assert.match(page.html, /The username or password is incorrect/);
+  });
+});
+
+describe('a second factor after an upstream login', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer({
+      provisioning: (base) => {
+        const doc = brokeringFixture(base) as { communities: { name: string; users: { username: string; totp_secret?: string }[] }[] };
+        doc.communities.find((c) => c.name === 'acme')!.users.find((u) => u.username === 'alice')!.totp_secret = CAROL_SECRET;
+        return doc;
+      },
+    });
+  });
+  after(() => server.close());
+
+  it('alice (TOTP enrolled) signs in at the upstream, then gives her code; amr says fed + otp', async () => {
+    const browser = new TestBrowser();
+    const first = await begin(browser, server.issuer, 'first-party');
+    const toUpstream = await browser.post(`${first.at}/upstream`, { csrf: hiddenInputs(first.html).csrf!, upstream: 'partner' });
+    assert.equal(toUpstream.status, 303);
+    const upstreamLogin = await show(browser, toUpstream.headers.get('location')!);
+    const callback = await submit(browser, upstreamLogin, { username: ALICE_UPSTREAM.username, password: ALICE_UPSTREAM.password });
+    // The partner community redirected to acme's callback (same origin: followed), which sends alice to the second step.
+    assert.equal(callback.status, 200, callback.html.slice(0, 300));
+    assert.match(callback.html, /Two-step verification/);
+    const done = await submit(browser, callback, { code: totpAt(CAROL_SECRET, server.clock.now()) });
+    const idToken = await idTokenOf(server.issuer, 'first-party', done.redirect, first.verifier);
+    assert.deepEqual(idToken.amr, ['fed', 'otp', 'mfa']);
+    assert.equal(idToken.acr, ACR_MFA);
   });
 });
