@@ -1,4 +1,7 @@
-/** HTML escaping and the page frame shared by every server-rendered page. No external assets, no script. */
+/**
+ * HTML escaping and the page frame shared by every server-rendered page. No external assets; no script except where a
+ * page asks for one (the passkey pages): then scripts run only under the page's CSP nonce.
+ */
 import { randomBytes } from 'node:crypto';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -38,6 +41,8 @@ export interface PageExtras {
   frames?: readonly string[];
   /** Moves on to this URL after a few seconds (the page's iframes get time to load). */
   refreshTo?: string;
+  /** Scripts this page runs under its nonce: same-origin files (`src`, in order), then an inline script. */
+  scripts?: { src?: readonly string[]; inline?: string };
 }
 
 export function layout(title: string, body: string, status = 200, extras: PageExtras = {}): Page {
@@ -45,6 +50,10 @@ export function layout(title: string, body: string, status = 200, extras: PageEx
   const frames = extras.frames ?? [];
   const refresh = extras.refreshTo ? `\n<meta http-equiv="refresh" content="2;url=${esc(extras.refreshTo)}">` : '';
   const iframes = frames.map((src) => `<iframe src="${esc(src)}" title="sign-out notice" hidden></iframe>`).join('\n');
+  const scriptTags = [
+    ...(extras.scripts?.src ?? []).map((src) => `<script nonce="${nonce}" src="${esc(src)}"></script>`),
+    ...(extras.scripts?.inline ? [`<script nonce="${nonce}">${extras.scripts.inline}</script>`] : []),
+  ].map((tag) => `\n${tag}`).join('');
   const html = `<!doctype html>
 <html lang="en">
 <head>
@@ -58,10 +67,11 @@ export function layout(title: string, body: string, status = 200, extras: PageEx
 <main>
 <div class="brand">Tessera</div>
 ${body}
-</main>${iframes}
+</main>${iframes}${scriptTags}
 </body>
 </html>`;
   const frameSrc = frames.length > 0 ? `; frame-src ${[...new Set(frames.map((f) => new URL(f).origin))].join(' ')}` : '';
-  const csp = `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'${frameSrc}`;
+  const scriptSrc = scriptTags !== '' ? `; script-src 'nonce-${nonce}'` : '';
+  const csp = `default-src 'none'; style-src 'nonce-${nonce}'${scriptSrc}; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'${frameSrc}`;
   return { status, html, csp };
 }
