@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Provider } from '../runtime/provider.js';
 import type { Community } from '../runtime/community-registry.js';
-import { SESSION_COOKIE, currentSession } from '../identity/sessions.js';
+import { SESSION_COOKIE, currentSession, loginStateOf } from '../identity/sessions.js';
 import { checkLogoutCsrf, logoutCsrf } from '../identity/logout.js';
 import { INTERACTION_COOKIE, InteractionError, checkCsrf, finishInteraction, interactionPath, needsConsent, openInteraction, type Interaction } from '../identity/interaction.js';
 import { authenticateWithPasskey, authenticationOptions, passkeyName, registerPasskey, registrationOptions } from '../identity/passkeys.js';
@@ -25,7 +25,7 @@ import { sha256 } from '../keys/secrets.js';
 import { OAuthError } from '../oauth/errors.js';
 import { errorPage } from '../ui/pages.js';
 import { notSignedInPage } from '../ui/session-pages.js';
-import { passkeyListPage, passkeyStepPage } from '../ui/passkey-pages.js';
+import { passkeyListPage, passkeyNeededPage, passkeyStepPage } from '../ui/passkey-pages.js';
 import { communityOf, formParams, noStore, sendPage } from './respond.js';
 
 /** The browser bundle, read once. Its URL carries a hash of the content, so a new version is a new URL. */
@@ -44,11 +44,14 @@ export function passkeyStepPath(community: Community, uid: string): string {
   return `${interactionPath(community, uid)}/passkey`;
 }
 
-/** Whether the interaction's login is password-only while the user has passkeys (the passkey step is then due). */
-export async function passkeyStepDue(provider: Provider, community: Community, interaction: Interaction): Promise<boolean> {
-  const login = interaction.login;
-  if (!login || !login.amr.every((method) => method === 'pwd')) return false;
-  return (await userCredentials(provider.db, community.id, login.userId)).length > 0;
+/**
+ * A session that used the password alone may manage only passkeys it added itself: with older passkeys, a stolen
+ * password would otherwise be enough to add the attacker's passkey or remove the user's.
+ */
+async function mayManagePasskeys(provider: Provider, community: Community, session: SessionTable): Promise<boolean> {
+  if (!loginStateOf(session).amr.every((method) => method === 'pwd')) return true;
+  const credentials = await userCredentials(provider.db, community.id, session.user_id);
+  return credentials.every((c) => Number(c.created_at) >= session.auth_time);
 }
 
 const formExpired = () => errorPage(400, 'invalid_request', 'The form expired. Please try again.');
@@ -107,6 +110,7 @@ export function passkeyRoutes(app: FastifyInstance, provider: Provider): void {
     const cookie = request.cookies[SESSION_COOKIE];
     const session = await currentSession(provider, community, cookie);
     if (!session || !cookie) return sendPage(reply, { ...notSignedInPage(community.name), status: 401 });
+    if (!(await mayManagePasskeys(provider, community, session))) return sendPage(reply, passkeyNeededPage());
     if (request.method === 'GET') return renderAccount(provider, community, session, cookie, reply);
     const form = formParams(request);
     if (!checkLogoutCsrf(provider, cookie, form.get('csrf'), 'passkeys')) return sendPage(reply, formExpired());

@@ -23,6 +23,7 @@ import type { Provider } from '../runtime/provider.js';
 import type { SessionTable, UserTable, WebauthnCredentialTable } from '../store/schema.js';
 import { credentialExists, findUserCredential, insertCredential, recordCredentialUse, userCredentials } from '../store/webauthn-credentials.js';
 import type { Interaction } from './interaction.js';
+import type { LoginState } from './sessions.js';
 
 /** How long a ceremony may take, seconds (the browser's timeout is the same). */
 export const CEREMONY_SECONDS = 300;
@@ -39,6 +40,15 @@ export function relyingParty(community: Pick<Community, 'issuer'>): { rpID: stri
 /** RFC 8176 methods a passkey adds to the login. */
 export function passkeyAmr(backedUp: boolean): string[] {
   return [backedUp ? 'swk' : 'hwk', 'fido'];
+}
+
+/**
+ * Whether a login still owes its passkey: it used the password alone while the user has passkeys. Interim rule until
+ * the per-community MFA policy: a user who registered a passkey signs in with password + passkey.
+ */
+export async function passkeyPending(provider: Provider, community: Community, login: LoginState | undefined): Promise<boolean> {
+  if (!login || !login.amr.every((method) => method === 'pwd')) return false;
+  return (await userCredentials(provider.db, community.id, login.userId)).length > 0;
 }
 
 /** A passkey name from a form: trimmed, control characters removed, bounded; a default when empty. */

@@ -104,3 +104,11 @@ ${jsonScript('webauthn-options', input.options)}`,
     ceremony(input.scriptUrl),
   );
 }
+
+export function passkeyNeededPage(): Page {
+  return layout(
+    'Passkey needed',
+    '<h1>Sign in with your passkey first</h1><p class="error" role="alert">This session was started with the password alone. Sign in with your password and one of your passkeys to manage your passkeys.</p>',
+    403,
+  );
+}
