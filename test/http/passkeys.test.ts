@@ -293,6 +293,26 @@ describe('passkeys over HTTP', () => {
     assert.equal(Number((await stored()).find((c) => c.id === credential.id.toString('base64url'))!.counter), 5);
   });
 
+  it('does not let a password-only session skip the passkey step or manage older passkeys', async () => {
+    server.clock.advance(5);
+    const browser = new TestBrowser();
+    const login = await startLogin(browser, 'alice', ALICE_PASSWORD);
+    assert.ok(login.url.endsWith('/passkey'), login.url);
+    // The SSO session exists (password only): the account page asks for the passkey first.
+    const account = await browser.get(accountUrl);
+    assert.equal(account.status, 403);
+    assert.match(await account.text(), /Sign in with your passkey first/);
+    const before = (await stored()).length;
+    const remove = await browser.post(accountUrl, { csrf: 'irrelevant', action: 'remove', id: (await stored())[0]!.id });
+    assert.equal(remove.status, 403);
+    assert.equal((await stored()).length, before);
+    // Single sign-on with that session: through the passkey step, never straight to the client.
+    const sso = await browser.follow(authorizeUrl(server.issuer, { client_id: 'first-party', response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, state: 's', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }));
+    assert.ok(sso.url.endsWith('/passkey'), sso.url);
+    const silent = await browser.follow(authorizeUrl(server.issuer, { client_id: 'first-party', response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, state: 's', prompt: 'none', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }));
+    assert.equal(new URL(silent.url).searchParams.get('error'), 'interaction_required');
+  });
+
   it('serves the browser script from Tessera itself with a JavaScript type and long caching', async () => {
     const browser = await signedIn('alice', ALICE_PASSWORD);
     const page = await accountPage(browser);
