@@ -32,6 +32,9 @@ button{flex:1;padding:.7rem 1rem;font:inherit;font-weight:600;border-radius:8px;
 button.secondary{background:#fff;color:var(--accent)}
 .error{color:var(--danger);background:#fdecec;border:1px solid #f3b9ba;border-radius:8px;padding:.6rem .75rem}
 ul.scopes{padding-left:1.2rem;color:var(--fg)}
+ul.passkeys{list-style:none;padding:0}
+li.passkey{border-top:1px solid var(--border);padding-top:.5rem;margin-bottom:1rem}
+h2{font-size:1.1rem;margin:1.5rem 0 .25rem}
 code{font-size:.85em;word-break:break-all}
 .brand{font-size:.8rem;letter-spacing:.08em;text-transform:uppercase;color:var(--muted);margin-bottom:1rem}
 `;

@@ -116,6 +116,8 @@ describe('passkeys in headless Chromium (virtual authenticator)', () => {
     // Second passkey on authenticator B (A is removed: it holds an excluded credential, so Chromium would refuse).
     await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: authenticatorA });
     const authenticatorB = await addAuthenticator(cdp);
+    server.clock.advance(1); // listed by creation time
+
     await page.getByLabel('Name', { exact: true }).last().fill('Phone');
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await page.waitForFunction(() => document.querySelectorAll('li.passkey').length === 2);
