@@ -267,6 +267,24 @@ describe('passkeys over HTTP', () => {
     assert.ok(row.last_used_at);
   });
 
+  it('marks a synced (backed-up) passkey as swk', async () => {
+    const setup = await signedIn('alice', ALICE_PASSWORD);
+    const synced = newCredential(true);
+    assert.equal((await register(setup, synced, 'Synced')).status, 303);
+    aliceKeys.unshift(synced);
+    const browser = new TestBrowser();
+    const login = await startLogin(browser, 'alice', ALICE_PASSWORD);
+    const html = await login.response.text();
+    const options = optionsOf(html);
+    const done = await browser.post(login.url, { csrf: csrfOf(html), response: JSON.stringify(authenticationResponse(synced, { challenge: options.challenge, origin, rpId })) });
+    assert.equal(done.status, 303);
+    const code = new URL(done.headers.get('location')!).searchParams.get('code')!;
+    const token = await postForm(`${server.issuer}/v1/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: login.verifier, client_id: 'first-party', client_secret: WEB_SECRET });
+    const { id_token } = (await token.json()) as { id_token: string };
+    assert.deepEqual(decodeJwt(id_token).amr, ['pwd', 'swk', 'fido']);
+    assert.equal((await stored()).find((c) => c.id === synced.id.toString('base64url'))?.backed_up, 1);
+  });
+
   it('refuses an assertion whose signature counter went back (a cloned authenticator)', async () => {
     const setup = await signedIn('alice', ALICE_PASSWORD);
     const credential = newCredential();

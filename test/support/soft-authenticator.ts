@@ -14,6 +14,8 @@ export interface SoftCredential {
   privateKey: KeyObject;
   cose: Uint8Array;
   counter: number;
+  /** A synced passkey: the authenticator data says backup eligible and backed up (BE, BS). */
+  backedUp: boolean;
 }
 
 export interface CeremonyTarget {
@@ -22,14 +24,14 @@ export interface CeremonyTarget {
   rpId: string;
 }
 
-function authenticatorData(rpId: string, counter: number, attested?: Buffer): Buffer {
-  const flags = 0x01 | 0x04 | (attested ? 0x40 : 0); // UP, UV, AT
+function authenticatorData(rpId: string, counter: number, backedUp: boolean, attested?: Buffer): Buffer {
+  const flags = 0x01 | 0x04 | (backedUp ? 0x08 | 0x10 : 0) | (attested ? 0x40 : 0); // UP, UV, BE + BS, AT
   const count = Buffer.alloc(4);
   count.writeUInt32BE(counter);
   return Buffer.concat([sha256(rpId), Buffer.from([flags]), count, attested ?? Buffer.alloc(0)]);
 }
 
-export function newCredential(): SoftCredential {
+export function newCredential(backedUp = false): SoftCredential {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = publicKey.export({ format: 'jwk' });
   const cose = isoCBOR.encode(
@@ -41,7 +43,7 @@ export function newCredential(): SoftCredential {
       [-3, Buffer.from(jwk.y!, 'base64url')],
     ]),
   );
-  return { id: randomBytes(32), privateKey, cose, counter: 0 };
+  return { id: randomBytes(32), privateKey, cose, counter: 0, backedUp };
 }
 
 export function registrationResponse(credential: SoftCredential, target: CeremonyTarget): Record<string, unknown> {
@@ -49,7 +51,7 @@ export function registrationResponse(credential: SoftCredential, target: Ceremon
   const idLength = Buffer.alloc(2);
   idLength.writeUInt16BE(credential.id.length);
   const attested = Buffer.concat([Buffer.alloc(16), idLength, credential.id, Buffer.from(credential.cose)]);
-  const authData = authenticatorData(target.rpId, credential.counter, attested);
+  const authData = authenticatorData(target.rpId, credential.counter, credential.backedUp, attested);
   const attestationObject = isoCBOR.encode(new Map<string, string | Map<string, string> | Uint8Array>([['fmt', 'none'], ['attStmt', new Map<string, string>()], ['authData', authData]]));
   return {
     id: b64u(credential.id),
@@ -64,7 +66,7 @@ export function registrationResponse(credential: SoftCredential, target: Ceremon
 export function authenticationResponse(credential: SoftCredential, target: CeremonyTarget, counter = credential.counter + 1): Record<string, unknown> {
   credential.counter = counter;
   const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge: target.challenge, origin: target.origin, crossOrigin: false }));
-  const authData = authenticatorData(target.rpId, counter);
+  const authData = authenticatorData(target.rpId, counter, credential.backedUp);
   const signature = sign('sha256', Buffer.concat([authData, sha256(clientDataJSON)]), credential.privateKey);
   return {
     id: b64u(credential.id),
