@@ -91,14 +91,24 @@ describe('passkeys over HTTP', () => {
   const aliceId = async () => (await findUserByUsername(server.provider.db, (await server.provider.registry.get('acme'))!.id, 'alice'))!.id;
   const stored = async () => userCredentials(server.provider.db, (await server.provider.registry.get('acme'))!.id, await aliceId());
 
-  it('needs a session: the account page and its POST answer 401 without one, and add nothing', async () => {
+  it('needs a session: the account page and its POST answer 401 without one; the passkey step needs the password step', async () => {
     const get = await fetch(accountUrl);
     assert.equal(get.status, 401);
     assert.match(await get.text(), /You are not signed in/);
-    const post = await postForm(accountUrl, { action: 'add', csrf: 'x', response: '{}' });
-    assert.equal(post.status, 401);
+    const anonymous = await postForm(accountUrl, { action: 'add', csrf: 'x', response: '{}' });
+    assert.equal(anonymous.status, 401);
     const forged = await postForm(accountUrl, { action: 'remove', id: 'x' }, { cookie: 'tessera_session=not-a-session' });
     assert.equal(forged.status, 401);
+    // The passkey step needs the password step first.
+    const browser = new TestBrowser();
+    const { url: loginUrl, response } = await browser.follow(authorizeUrl(server.issuer, { client_id: 'first-party', response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }));
+    const csrf = csrfOf(await response.text());
+    const step = await browser.get(`${loginUrl}/passkey`);
+    assert.equal(step.status, 400);
+    assert.match(await step.text(), /Sign in with your password first/);
+    const post = await browser.post(`${loginUrl}/passkey`, { csrf, response: '{}' });
+    assert.equal(post.status, 400);
+    assert.match(await post.text(), /Sign in with your password first/);
   });
 
   it('registers a passkey with a session-bound challenge (rpID = issuer host, user verification preferred) and lists it', async () => {
