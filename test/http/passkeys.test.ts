@@ -316,6 +316,18 @@ describe('passkeys over HTTP', () => {
     assert.equal(Number((await stored()).find((c) => c.id === credential.id.toString('base64url'))!.counter), 5);
   });
 
+  it('cancels from the passkey step: access_denied to the client', async () => {
+    const browser = new TestBrowser();
+    const login = await startLogin(browser, 'alice', ALICE_PASSWORD);
+    const html = await login.response.text();
+    const cancel = /<form method="post" action="([^"]+)">/.exec(html)![1]!;
+    const res = await browser.post(new URL(cancel, server.base).href, { csrf: csrfOf(html), decision: 'deny' });
+    assert.equal(res.status, 303);
+    const location = new URL(res.headers.get('location')!);
+    assert.equal(`${location.origin}${location.pathname}`, REDIRECT);
+    assert.equal(location.searchParams.get('error'), 'access_denied');
+  });
+
   it('does not let a password-only session skip the passkey step or manage older passkeys', async () => {
     server.clock.advance(5);
     const browser = new TestBrowser();
