@@ -14,6 +14,7 @@ import { interactionRoutes } from './http/interaction.js';
 import { logoutRoutes } from './http/logout.js';
 import { sessionRoutes } from './http/sessions.js';
 import { accountSecurityRoutes } from './http/account-security.js';
+import { passkeyRoutes } from './http/passkeys.js';
 import { upstreamRoutes } from './http/upstream.js';
 import { serviceRoutes } from './http/service.js';
 import { serviceApiRoutes, serviceErrorHandler } from './http/service-api.js';
@@ -95,6 +96,7 @@ export async function buildApp(provider: Provider): Promise<FastifyInstance> {
     logoutRoutes(browser, provider);
     sessionRoutes(browser, provider);
     accountSecurityRoutes(browser, provider);
+    passkeyRoutes(browser, provider);
     upstreamRoutes(browser, provider);
   });
   return app;

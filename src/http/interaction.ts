@@ -1,6 +1,7 @@
 /**
  * GET/POST {issuer}/v1/interaction/{uid}: the login form, the second step when one is needed (identity/mfa-policy.ts:
- * a TOTP or recovery code, or TOTP enrolment when one is required and none is set up), then the consent form, then
+ * a TOTP or recovery code, a link to the passkey step of http/passkeys.ts, or TOTP enrolment when one is required and
+ * none is set up), then the consent form, then
  * the redirect to the client. The device cookie (identity/throttle.ts) is set once a sign-in has every factor it needs.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -30,6 +31,7 @@ import { MFA_TEXT } from '../ui/mfa-text.js';
 import { OAuthError } from '../oauth/errors.js';
 import { communityOf, cookieOptions, formParams, noStore, sendPage } from './respond.js';
 import { upstreamButtonsFor } from './upstream.js';
+import { passkeyStepPath } from './passkeys.js';
 
 interface View {
   error?: string;
@@ -45,10 +47,14 @@ async function pendingNeed(provider: Provider, community: Community, interaction
 async function renderSecondStep(provider: Provider, community: Community, interaction: Interaction, need: SecondFactorNeed, reply: FastifyReply, view: View) {
   const clientName = interaction.client.metadata.client_name ?? interaction.client.metadata.client_id;
   const csrf = interaction.row.csrf;
+  const passkey = need.available.includes('fido') ? passkeyStepPath(community, interaction.row.uid) : undefined;
   if (need.available.includes('otp')) {
     const path = interactionPath(community, interaction.row.uid);
-    return sendPage(reply, secondFactorPage({ clientName, csrf, mode: view.recovery ? 'recovery' : 'totp', links: { totp: path, recovery: `${path}?use=recovery` }, ...(view.error ? { error: view.error } : {}) }));
+    const links = { totp: path, recovery: `${path}?use=recovery`, ...(passkey ? { passkey } : {}) };
+    return sendPage(reply, secondFactorPage({ clientName, csrf, mode: view.recovery ? 'recovery' : 'totp', links, ...(view.error ? { error: view.error } : {}) }));
   }
+  // Passkeys only: their own page (http/passkeys.ts).
+  if (passkey) return reply.redirect(passkey, 303);
   if (need.enrolOtp) {
     const user = await findUserById(provider.db, community.id, interaction.login!.userId);
     const enrolment = user ? await pendingEnrolment(provider, community, user.id, user.username) : undefined;
@@ -122,6 +128,8 @@ export function interactionRoutes(app: FastifyInstance, provider: Provider): voi
       return continueSignIn(provider, request, reply, community, interaction);
     }
     const need = await pendingNeed(provider, community, interaction);
+    // "Cancel" on a second-factor page (and the consent page's "Deny"): access_denied to the client.
+    if (form.get('decision') === 'deny') return reply.redirect(await finishInteraction(provider, community, interaction, 'deny'), 303);
     if (need) {
       const step = form.get('step');
       const kind = step === 'recovery' ? 'recovery' : step === 'enrol' ? 'enrol' : 'totp';

@@ -13,6 +13,7 @@ import type { AuthorizationRequest } from '../oauth/authorize/request.js';
 import { serviceSettingsOf } from '../service/community-settings.js';
 import { acrValuesDemandMfa, isMultiFactor } from './acr.js';
 import { hasActiveTotp } from './totp.js';
+import { userCredentials } from '../store/webauthn-credentials.js';
 import type { LoginState } from './sessions.js';
 
 export const FACTORS = ['otp', 'fido'] as const;
@@ -40,10 +41,11 @@ export async function mfaPolicy(provider: Provider, community: Community, client
   };
 }
 
-/** The factors the user has enrolled (passkeys join here). */
-export async function enrolledFactors(provider: Provider, _community: Community, userId: string): Promise<Factor[]> {
+/** The factors the user has enrolled: an active TOTP (`otp`), passkeys (`fido`). */
+export async function enrolledFactors(provider: Provider, community: Community, userId: string): Promise<Factor[]> {
   const out: Factor[] = [];
   if (await hasActiveTotp(provider, userId)) out.push('otp');
+  if ((await userCredentials(provider.db, community.id, userId)).length > 0) out.push('fido');
   return out;
 }
 

@@ -1,14 +1,15 @@
 /**
  * Short-lived state: SSO sessions (and the clients each signed in to), interaction records, pushed authorization
- * requests and the replay cache of client-assertion `jti`s. It lives in
+ * requests, the replay cache of client-assertion `jti`s and WebAuthn challenges. It lives in
  * the database, or in Redis when REDIS_URL is set (store/redis-short-lived.ts); both give the same atomic
  * single-use semantics (an interaction completes once, a jti is accepted once).
  */
 import type { Db } from './database.js';
-import type { InteractionTable, PushedRequestTable, SessionClientTable, SessionTable, UpstreamPendingTable } from './schema.js';
+import type { InteractionTable, PushedRequestTable, SessionClientTable, SessionTable, UpstreamPendingTable, WebauthnChallengeTable } from './schema.js';
 import { insertPushedRequest, takePushedRequest } from './pushed-requests.js';
 import { clearFailures, countFailure, failureCounts, type FailureCount } from './failure-counters.js';
 import { endSession, findLiveSession, insertSession, liveUserSessions, recordSessionClient, sessionClients, updateSessionAuthentication } from './sessions.js';
+import { putWebauthnChallenge, takeWebauthnChallenge } from './webauthn-challenges.js';
 import { consumeInteraction, findLiveInteraction, insertInteraction, recordInteractionLogin } from './interactions.js';
 import { recordAssertionJti } from './assertion-jtis.js';
 import { insertUpstreamPending, takeUpstreamPending } from './upstream-pending.js';
@@ -54,6 +55,10 @@ export interface ShortLivedStore {
   insertUpstreamPending(row: UpstreamPendingTable): Promise<void>;
   /** Takes the live pending redirect with this state hash, once: a second call gets undefined. */
   takeUpstreamPending(communityId: string, stateHash: string, now: number): Promise<UpstreamPendingTable | undefined>;
+  /** A WebAuthn ceremony's challenge under its binding key; a new one replaces the previous. */
+  putWebauthnChallenge(row: WebauthnChallengeTable): Promise<void>;
+  /** Takes the live challenge under `key`, once: a second call gets undefined. */
+  takeWebauthnChallenge(communityId: string, key: string, now: number): Promise<WebauthnChallengeTable | undefined>;
   close(): Promise<void>;
 }
 
@@ -79,6 +84,8 @@ export function databaseShortLived(db: Db): ShortLivedStore {
     clearFailures: (key) => clearFailures(db, key),
     insertUpstreamPending: (row) => insertUpstreamPending(db, row),
     takeUpstreamPending: (communityId, stateHash, now) => takeUpstreamPending(db, communityId, stateHash, now),
+    putWebauthnChallenge: (row) => putWebauthnChallenge(db, row),
+    takeWebauthnChallenge: (communityId, key, now) => takeWebauthnChallenge(db, communityId, key, now),
     close: async () => undefined,
   };
 }

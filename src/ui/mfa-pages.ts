@@ -15,6 +15,12 @@ const codeInput = (label: string, numeric: boolean) =>
   `<label for="code">${esc(label)}</label>
 <input type="text" id="code" name="code" required autofocus autocomplete="one-time-code" spellcheck="false" autocapitalize="none"${numeric ? ' inputmode="numeric" maxlength="7"' : ' maxlength="40"'}>`;
 
+/** Gives up the sign-in: access_denied to the application. */
+const cancelForm = (csrf: string) => `<form method="post">
+<input type="hidden" name="csrf" value="${esc(csrf)}">
+<div class="actions"><button type="submit" name="decision" value="deny" class="secondary">${esc(T.cancelButton)}</button></div>
+</form>`;
+
 /** The secret as a QR code and as text (grouped by four for typing). */
 function enrolmentBlock(enrolment: EnrolmentView): string {
   const grouped = enrolment.secret.replace(/(.{4})/g, '$1 ').trim();
@@ -53,7 +59,8 @@ ${errorBlock(input.error)}
 ${codeInput(recovery ? T.recoveryLabel : T.codeLabel, !recovery)}
 <div class="actions"><button type="submit">${esc(T.verifyButton)}</button></div>
 </form>
-${switches.map((s) => `<p>${s}</p>`).join('\n')}`,
+${switches.map((s) => `<p>${s}</p>`).join('\n')}
+${cancelForm(input.csrf)}`,
     input.error ? 401 : 200,
   );
 }
@@ -71,7 +78,8 @@ ${enrolmentBlock(input.enrolment)}
 <input type="hidden" name="step" value="enrol">
 ${codeInput(T.codeLabel, true)}
 <div class="actions"><button type="submit">${esc(T.confirmButton)}</button></div>
-</form>`,
+</form>
+${cancelForm(input.csrf)}`,
     input.error ? 401 : 200,
   );
 }

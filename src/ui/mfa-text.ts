@@ -24,6 +24,7 @@ export const MFA_TEXT = {
   codesTitle: 'Your recovery codes',
   codesIntro: 'Keep these codes somewhere safe. Each one signs you in once if you lose your authenticator app. They are shown only now.',
   continueButton: 'Continue',
+  cancelButton: 'Cancel',
   backToSecurity: 'Back to security settings',
   noFactorAvailable: 'This sign-in needs a second factor, but none that this application accepts is set up for your account. Ask your administrator.',
   securityTitle: 'Security',

@@ -267,6 +267,43 @@ describe('second factors', () => {
     await applyProvisioning(server.provider, provisioning());
   });
 
+  it('passkeys: "use a passkey" on the second-factor page where fido is allowed; passkeys alone go straight to their step', async () => {
+    const addPasskey = async (community: string, username: string) => {
+      const c = await server.provider.db.selectFrom('communities').select('id').where('name', '=', community).executeTakeFirstOrThrow();
+      const u = await server.provider.db.selectFrom('users').select('id').where('community_id', '=', c.id).where('username', '=', username).executeTakeFirstOrThrow();
+      await server.provider.db
+        .insertInto('webauthn_credentials')
+        .values({ id: `cred-${username}`, community_id: c.id, user_id: u.id, name: 'Key', public_key: 'AQID', counter: 0, transports: '[]', backed_up: 0, created_at: server.clock.now(), last_used_at: null })
+        .execute();
+    };
+    await addPasskey('acme', 'carol');
+    await addPasskey('acme', 'frank');
+    await addPasskey('passkeys-only', 'gina');
+
+    const a = new TestBrowser();
+    const both = await submit(a, await begin(a, server.issuer, 'first-party'), { username: 'carol', password: PASSWORD });
+    assert.match(both.html, /Enter the 6-digit code/);
+    const link = /<a href="([^"]+)" id="use-passkey">Use a passkey instead<\/a>/.exec(both.html);
+    assert.ok(link, 'passkey link');
+    const passkeyStep = await show(a, new URL(link[1]!.replace(/&amp;/g, '&'), server.base).href);
+    assert.equal(passkeyStep.status, 200);
+    assert.match(passkeyStep.html, /webauthn-options/);
+
+    const b = new TestBrowser();
+    const frank = await submit(b, await begin(b, server.issuer, 'first-party'), { username: 'frank', password: PASSWORD });
+    assert.match(frank.at, /\/passkey$/, 'only a passkey: its step directly');
+
+    const c = new TestBrowser();
+    const otpOnly = await submit(c, await begin(c, issuerOf('passkeys-only'), 'otp-ok'), { username: 'gina', password: PASSWORD });
+    assert.match(otpOnly.html, /Enter the 6-digit code/);
+    assert.doesNotMatch(otpOnly.html, /Use a passkey instead/, 'fido not allowed for this client');
+    assert.equal((await show(c, `${otpOnly.at}/passkey`)).at, otpOnly.at, 'the passkey step is closed where fido is not allowed');
+
+    // Cancel on the second-factor page: access_denied to the client.
+    const cancelled = await submit(c, otpOnly, { decision: 'deny' });
+    assert.equal(cancelled.redirect?.searchParams.get('error'), 'access_denied');
+  });
+
   it('an unknown password never reaches the second step', async () => {
     const browser = new TestBrowser();
     const page = await submit(browser, await begin(browser, server.issuer, 'first-party'), { username: 'carol', password: ALICE_PASSWORD });
