@@ -6,7 +6,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Provider } from '../runtime/provider.js';
 import type { Community } from '../runtime/community-registry.js';
-import { SESSION_COOKIE, currentSession } from '../identity/sessions.js';
+import { SESSION_COOKIE, currentSession, loginStateOf } from '../identity/sessions.js';
+import { mayAddFactor } from '../identity/mfa-policy.js';
 import { checkLogoutCsrf, logoutCsrf } from '../identity/logout.js';
 import { DEVICE_COOKIE, isTrustedDevice, retryMessage } from '../identity/throttle.js';
 import { checkCode, type CodeKind } from '../identity/second-factor.js';
@@ -14,10 +15,10 @@ import { hasActiveTotp, pendingEnrolment } from '../identity/totp.js';
 import { regenerateRecoveryCodes } from '../identity/recovery-codes.js';
 import { deleteTotp, unusedRecoveryCodes } from '../store/second-factors.js';
 import { findUserById } from '../store/users.js';
-import type { UserTable } from '../store/schema.js';
+import type { SessionTable, UserTable } from '../store/schema.js';
 import { errorPage } from '../ui/pages.js';
 import { notSignedInPage } from '../ui/session-pages.js';
-import { recoveryCodesPage, securityPage } from '../ui/mfa-pages.js';
+import { recoveryCodesPage, secondFactorFirstPage, securityPage } from '../ui/mfa-pages.js';
 import { MFA_TEXT } from '../ui/mfa-text.js';
 import { communityOf, formParams, sendPage } from './respond.js';
 
@@ -26,11 +27,13 @@ export function securityPath(community: Community): string {
 }
 
 export function accountSecurityRoutes(app: FastifyInstance, provider: Provider): void {
-  const show = async (reply: FastifyReply, community: Community, user: UserTable, csrf: string, message: { error?: string; notice?: string } = {}) => {
+  const show = async (reply: FastifyReply, community: Community, session: SessionTable, user: UserTable, csrf: string, message: { error?: string; notice?: string } = {}) => {
     const base = { communityName: community.name, username: user.username, csrf, ...message };
     if (await hasActiveTotp(provider, user.id)) {
       return sendPage(reply, securityPage({ ...base, totp: { active: true, unusedCodes: await unusedRecoveryCodes(provider.db, user.id) } }));
     }
+    // A password-only session of a user with another factor (a passkey) may not add a TOTP.
+    if (!(await mayAddFactor(provider, community, loginStateOf(session)))) return sendPage(reply, secondFactorFirstPage());
     const enrolment = await pendingEnrolment(provider, community, user.id, user.username);
     if (!enrolment) return sendPage(reply, errorPage(409, 'conflict', MFA_TEXT.formExpired));
     return sendPage(reply, securityPage({ ...base, totp: { active: false, enrolment } }));
@@ -44,12 +47,13 @@ export function accountSecurityRoutes(app: FastifyInstance, provider: Provider):
     const user = await findUserById(provider.db, community.id, session.user_id);
     if (!user) return sendPage(reply, notSignedInPage(community.name));
     const csrf = logoutCsrf(provider, cookie, 'security');
-    if (request.method !== 'POST') return show(reply, community, user, csrf);
+    if (request.method !== 'POST') return show(reply, community, session, user, csrf);
 
     const form = formParams(request);
     if (!checkLogoutCsrf(provider, cookie, form.get('csrf'), 'security')) return sendPage(reply, errorPage(400, 'invalid_request', MFA_TEXT.formExpired));
     const action = form.get('action');
-    if (action !== 'confirm' && action !== 'regenerate' && action !== 'remove') return show(reply, community, user, csrf);
+    if (action !== 'confirm' && action !== 'regenerate' && action !== 'remove') return show(reply, community, session, user, csrf);
+    if (action === 'confirm' && !(await mayAddFactor(provider, community, loginStateOf(session)))) return sendPage(reply, secondFactorFirstPage());
     const code = (form.get('code') ?? '').replace(/\s/g, '');
     const kind: CodeKind = action === 'confirm' ? 'enrol' : /^\d{6}$/.test(code) ? 'totp' : 'recovery';
     const result = await checkCode(provider, community, {
@@ -61,12 +65,12 @@ export function accountSecurityRoutes(app: FastifyInstance, provider: Provider):
     });
     if (!result.ok) {
       const error = result.retryAfter !== undefined ? retryMessage(result.retryAfter) : kind === 'recovery' ? MFA_TEXT.wrongRecoveryCode : MFA_TEXT.wrongCode;
-      return show(reply, community, user, csrf, { error });
+      return show(reply, community, session, user, csrf, { error });
     }
     if (action === 'remove') {
       await deleteTotp(provider.db, user.id);
       provider.log.info({ community: community.name }, 'second factor: TOTP turned off by the user');
-      return show(reply, community, user, csrf, { notice: MFA_TEXT.removed });
+      return show(reply, community, session, user, csrf, { notice: MFA_TEXT.removed });
     }
     if (action === 'confirm') provider.log.info({ community: community.name }, 'second factor: TOTP turned on by the user');
     const codes = await regenerateRecoveryCodes(provider, user.id);

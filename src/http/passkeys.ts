@@ -19,6 +19,7 @@ import { INTERACTION_COOKIE, InteractionError, checkCsrf, interactionPath, openI
 import { authenticateWithPasskey, authenticationOptions, passkeyName, registerPasskey, registrationOptions } from '../identity/passkeys.js';
 import { completeSecondFactor } from '../identity/second-factor.js';
 import { secondFactorNeed } from '../identity/mfa-policy.js';
+import { hasActiveTotp } from '../identity/totp.js';
 import { continueSignIn } from './interaction.js';
 import { renameCredential, removeCredential, userCredentials } from '../store/webauthn-credentials.js';
 import { findUserById } from '../store/users.js';
@@ -28,6 +29,7 @@ import { OAuthError } from '../oauth/errors.js';
 import { errorPage } from '../ui/pages.js';
 import { notSignedInPage } from '../ui/session-pages.js';
 import { passkeyListPage, passkeyNeededPage, passkeyStepPage } from '../ui/passkey-pages.js';
+import { secondFactorFirstPage } from '../ui/mfa-pages.js';
 import { communityOf, formParams, noStore, sendPage } from './respond.js';
 
 /** The browser bundle, read once. Its URL carries a hash of the content, so a new version is a new URL. */
@@ -52,6 +54,8 @@ export function passkeyStepPath(community: Community, uid: string): string {
  */
 async function mayManagePasskeys(provider: Provider, community: Community, session: SessionTable): Promise<boolean> {
   if (!loginStateOf(session).amr.every((method) => method === 'pwd')) return true;
+  // Nor a TOTP: a stolen password must not add a passkey that skips it (identity/mfa-policy.ts mayAddFactor).
+  if (await hasActiveTotp(provider, session.user_id)) return false;
   const credentials = await userCredentials(provider.db, community.id, session.user_id);
   return credentials.every((c) => Number(c.created_at) >= session.auth_time);
 }
@@ -112,7 +116,7 @@ export function passkeyRoutes(app: FastifyInstance, provider: Provider): void {
     const cookie = request.cookies[SESSION_COOKIE];
     const session = await currentSession(provider, community, cookie);
     if (!session || !cookie) return sendPage(reply, { ...notSignedInPage(community.name), status: 401 });
-    if (!(await mayManagePasskeys(provider, community, session))) return sendPage(reply, passkeyNeededPage());
+    if (!(await mayManagePasskeys(provider, community, session))) return sendPage(reply, (await hasActiveTotp(provider, session.user_id)) ? secondFactorFirstPage() : passkeyNeededPage());
     if (request.method === 'GET') return renderAccount(provider, community, session, cookie, reply);
     const form = formParams(request);
     if (!checkLogoutCsrf(provider, cookie, form.get('csrf'), 'passkeys')) return sendPage(reply, formExpired());

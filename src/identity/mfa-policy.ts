@@ -49,6 +49,16 @@ export async function enrolledFactors(provider: Provider, community: Community, 
   return out;
 }
 
+/**
+ * Whether this session may add a second factor: always once it is multi-factor; with the password alone only while
+ * the user has no factor yet — otherwise a stolen password would be enough to add the attacker's own factor and pass
+ * the second step with it from then on.
+ */
+export async function mayAddFactor(provider: Provider, community: Community, login: LoginState): Promise<boolean> {
+  if (isMultiFactor(login.amr)) return true;
+  return (await enrolledFactors(provider, community, login.userId)).length === 0;
+}
+
 /** What the second step of a sign-in offers: the enrolled factors allowed here, or enrolment of TOTP. */
 export interface SecondFactorNeed {
   required: boolean;

@@ -105,6 +105,11 @@ ${next}`,
   );
 }
 
+/** The account page for a password-only session of a user who has a factor already: no factor may be added. */
+export function secondFactorFirstPage(): Page {
+  return layout(T.securityTitle, `<h1>${esc(T.secondFactorFirstTitle)}</h1><p class="error" role="alert">${esc(T.secondFactorFirst)}</p>`, 403);
+}
+
 export function noFactorPage(): Page {
   return layout(T.verifyTitle, `<h1>${esc(T.verifyTitle)}</h1><p class="error" role="alert">${esc(T.noFactorAvailable)}</p>`, 403);
 }

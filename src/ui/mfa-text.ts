@@ -35,5 +35,7 @@ export const MFA_TEXT = {
   regenerateButton: 'New recovery codes',
   removeButton: 'Turn off',
   removed: 'Two-step verification is off. You can set it up again below.',
+  secondFactorFirstTitle: 'Sign in with your second factor first',
+  secondFactorFirst: 'This session was started with the password alone. Sign in with your password and your second factor to add another one.',
   formExpired: 'The form expired. Please try again.',
 } as const;

@@ -293,6 +293,14 @@ describe('second factors', () => {
     const frank = await submit(b, await begin(b, server.issuer, 'first-party'), { username: 'frank', password: PASSWORD });
     assert.match(frank.at, /\/passkey$/, 'only a passkey: its step directly');
 
+    // A password-only session may not add a factor next to an existing one (a stolen password must not add its own).
+    const frankSecurity = await show(b, `${server.issuer}/v1/account/security`);
+    assert.equal(frankSecurity.status, 403);
+    assert.match(frankSecurity.html, /Sign in with your second factor first/);
+    const carolPasskeys = await show(a, `${server.issuer}/v1/account/passkeys`);
+    assert.equal(carolPasskeys.status, 403, 'carol (TOTP) with the password alone cannot add a passkey');
+    assert.match(carolPasskeys.html, /Sign in with your second factor first/);
+
     const c = new TestBrowser();
     const otpOnly = await submit(c, await begin(c, issuerOf('passkeys-only'), 'otp-ok'), { username: 'gina', password: PASSWORD });
     assert.match(otpOnly.html, /Enter the 6-digit code/);
