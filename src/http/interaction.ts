@@ -127,9 +127,9 @@ export function interactionRoutes(app: FastifyInstance, provider: Provider): voi
       if (await pendingNeed(provider, community, interaction)) return reply.redirect(request.url, 303);
       return continueSignIn(provider, request, reply, community, interaction);
     }
-    const need = await pendingNeed(provider, community, interaction);
     // "Cancel" on a second-factor page (and the consent page's "Deny"): access_denied to the client.
     if (form.get('decision') === 'deny') return reply.redirect(await finishInteraction(provider, community, interaction, 'deny'), 303);
+    const need = await pendingNeed(provider, community, interaction);
     if (need) {
       const step = form.get('step');
       const kind = step === 'recovery' ? 'recovery' : step === 'enrol' ? 'enrol' : 'totp';

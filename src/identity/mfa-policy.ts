@@ -63,7 +63,7 @@ export async function mayAddFactor(provider: Provider, community: Community, log
 export interface SecondFactorNeed {
   required: boolean;
   available: Factor[];
-  /** Nothing usable is enrolled but one is required: enrol TOTP now (when allowed). */
+  /** Nothing is enrolled but a factor is required: enrol TOTP now (when allowed). */
   enrolOtp: boolean;
 }
 
@@ -72,7 +72,9 @@ export async function secondFactorNeed(provider: Provider, community: Community,
   if (isMultiFactor(login.amr)) return undefined;
   const policy = await mfaPolicy(provider, community, client);
   const required = policy.required || acrValuesDemandMfa(request.acr_values);
-  const available = (await enrolledFactors(provider, community, login.userId)).filter((f) => policy.allowed.includes(f));
+  const enrolled = await enrolledFactors(provider, community, login.userId);
+  const available = enrolled.filter((f) => policy.allowed.includes(f));
   if (!required && available.length === 0) return undefined;
-  return { required, available, enrolOtp: available.length === 0 && policy.allowed.includes('otp') };
+  // Enrolment after the password alone only for a user with no factor at all (see mayAddFactor).
+  return { required, available, enrolOtp: enrolled.length === 0 && policy.allowed.includes('otp') };
 }

@@ -30,7 +30,7 @@ const app = (clientId: string, extra: Record<string, unknown> = {}) => ({
 function provisioning(): Record<string, unknown> {
   const base = fixture(REDIRECT) as { communities: Record<string, unknown>[] };
   const acme = base.communities[0] as { clients: unknown[]; users: unknown[] };
-  acme.clients.push(app('strict', { mfa: { required: true } }));
+  acme.clients.push(app('strict', { mfa: { required: true } }), app('strict-otp', { mfa: { required: true, allowed: ['otp'] } }));
   acme.users.push(
     { username: 'carol', password: PASSWORD, totp_secret: CAROL_SECRET.toLowerCase().replace(/(.{8})/g, '$1 ') },
     { username: 'dave', password: PASSWORD },
@@ -297,6 +297,10 @@ describe('second factors', () => {
     const frankSecurity = await show(b, `${server.issuer}/v1/account/security`);
     assert.equal(frankSecurity.status, 403);
     assert.match(frankSecurity.html, /Sign in with your second factor first/);
+    const f = new TestBrowser();
+    const otpRequired = await submit(f, await begin(f, server.issuer, 'strict-otp'), { username: 'frank', password: PASSWORD });
+    assert.equal(otpRequired.status, 403, 'frank has a passkey but only otp is allowed: no TOTP enrolment after the password alone');
+    assert.doesNotMatch(otpRequired.html, /data-secret/);
     const carolPasskeys = await show(a, `${server.issuer}/v1/account/passkeys`);
     assert.equal(carolPasskeys.status, 403, 'carol (TOTP) with the password alone cannot add a passkey');
     assert.match(carolPasskeys.html, /Sign in with your second factor first/);
