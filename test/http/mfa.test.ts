@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { applyProvisioning } from '../../src/provisioning/apply.js';
 import { ProvisioningError } from '../../src/provisioning/schema.js';
 import { MULTI_FACTOR_ACR as ACR_MFA, PASSWORD_ACR } from '../../src/identity/acr.js';
-import { ALICE_PASSWORD, WEB_SECRET, fixture, startServer, type TestServer } from '../support/server.js';
+import { ALICE_PASSWORD, CC_SECRET, WEB_SECRET, fixture, postForm, startServer, type TestServer } from '../support/server.js';
 import { TestBrowser, hiddenInputs } from '../support/browser.js';
 import { ALICE_UPSTREAM, brokeringFixture } from '../support/upstream.js';
 import { REDIRECT, begin, enrolmentSecret, idTokenOf, recoveryCodesOf, show, submit, totpAt } from '../support/mfa.js';
@@ -314,6 +314,19 @@ describe('second factors', () => {
     // Cancel on the second-factor page: access_denied to the client.
     const cancelled = await submit(c, otpOnly, { decision: 'deny' });
     assert.equal(cancelled.redirect?.searchParams.get('error'), 'access_denied');
+  });
+
+  it('the password grant has no second step: refused for an account with a second factor, not for one without', async () => {
+    const grant = (username: string, password: string, extra: Record<string, string> = {}) =>
+      postForm(`${server.issuer}/v1/token`, { grant_type: 'password', username, password, scope: 'openid', client_id: 'legacy', client_secret: CC_SECRET, ...extra });
+    const refused = await grant('carol', PASSWORD);
+    assert.equal(refused.status, 400);
+    const body = (await refused.json()) as { error: string; error_description: string };
+    assert.equal(body.error, 'invalid_grant');
+    assert.match(body.error_description, /second factor/);
+    const ok = await grant('bob', 'bob-password-1234');
+    assert.equal(ok.status, 200);
+    assert.equal((await grant('bob', 'bob-password-1234', { acr_values: ACR_MFA })).status, 400, 'acr_values asking for multi-factor');
   });
 
   it('an unknown password never reaches the second step', async () => {
