@@ -10,10 +10,10 @@ import { RedirectableError } from '../oauth/authorize/pipeline.js';
 import { errorRedirect } from '../oauth/authorize/response.js';
 import { OAuthError } from '../oauth/errors.js';
 import { INTERACTION_COOKIE, interactionPath } from '../identity/interaction.js';
-import { SESSION_COOKIE } from '../identity/sessions.js';
 import { errorPage } from '../ui/pages.js';
 import { redirectToRequestedUpstream } from './upstream.js';
-import { communityOf, cookieOptions, formParams, noStore, queryParams, sendPage } from './respond.js';
+import { communityOf, cookieOptions, formParams, noStore, pageTranslator, queryParams, sendPage } from './respond.js';
+import { browserCookies } from './session-cookies.js';
 import { PROOF_PARAM } from '../service/proof-of-authentication.js';
 import { externalLoginLocation } from '../service/community-settings.js';
 import { proofOfAuthenticationResponse } from './proof-of-authentication.js';
@@ -28,7 +28,7 @@ export function authorizeRoutes(app: FastifyInstance, provider: Provider): void 
       if (request.method === 'POST' && sent.has(PROOF_PARAM)) return await proofOfAuthenticationResponse(provider, community, sent, reply);
       // A request object or a pushed request's request_uri stands for the parameters (RFC 9101, RFC 9126).
       const params = await resolveAuthorizationParams(provider, community, sent);
-      const outcome = await authorize(provider, community, params, request.cookies[SESSION_COOKIE]);
+      const outcome = await authorize(provider, community, params, browserCookies(request));
       noStore(reply);
       if (outcome.kind === 'redirect') return reply.redirect(outcome.location, 303);
       const path = interactionPath(community, outcome.uid);
@@ -41,7 +41,7 @@ export function authorizeRoutes(app: FastifyInstance, provider: Provider): void 
       if (err instanceof RedirectableError) {
         return noStore(reply).redirect(errorRedirect(err.redirectUri, community.issuer, err.cause, err.state), 303);
       }
-      if (err instanceof OAuthError) return sendPage(reply, errorPage(400, err.error, err.description));
+      if (err instanceof OAuthError) return sendPage(reply, errorPage(pageTranslator(request), 400, err.error, { text: err.description }));
       throw err;
     }
   };

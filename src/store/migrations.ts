@@ -300,6 +300,18 @@ const upstreamLinks: Migration = {
   },
 };
 
+/**
+ * The claims request parameter (OIDC Core §5.5) and claims_locales, kept with the authorization code, the refresh
+ * tokens and the access tokens of a grant so the ID tokens of later refreshes and UserInfo honour them.
+ */
+const requestedClaims: Migration = {
+  async up(db: Kysely<unknown>) {
+    for (const table of ['authorization_codes', 'refresh_tokens', 'access_tokens']) {
+      await db.schema.alterTable(table).addColumn('claims', 'text').execute();
+    }
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_community_revision': communityRevision,
@@ -309,6 +321,7 @@ const migrations: Record<string, Migration> = {
   '0007_session_clients': sessionClients,
   '0008_pushed_requests': pushedRequests,
   '0009_failure_counters': failureCounters,
+  '0010_requested_claims': requestedClaims,
 };
 
 const provider: MigrationProvider = {

@@ -18,7 +18,7 @@ export function upstreamAcr(name: string): string {
   return `idp:${name}`;
 }
 
-export async function signInFromUpstream(provider: Provider, community: Community, identity: UpstreamIdentity, sessionCookie: string | undefined): Promise<{ cookie: string; location: string }> {
+export async function signInFromUpstream(provider: Provider, community: Community, identity: UpstreamIdentity, sessionCookie: string | undefined): Promise<{ cookie: string; kept?: string; location: string }> {
   const row = await provider.shortLived.findLiveInteraction(community.id, identity.pending.interaction_uid, provider.clock.now());
   if (!row) throw new UpstreamLoginError('invalid_request', 'The sign-in request has expired or was already completed. Return to the application and start again.');
   const request = JSON.parse(row.request) as AuthorizationRequest;
@@ -27,9 +27,9 @@ export async function signInFromUpstream(provider: Provider, community: Communit
   const account = await resolveAccount(provider, community, identity.upstream, identity.sub, identity.claims);
   provider.log.info({ community: community.name, upstream: identity.upstream.name, account: account.how }, 'upstream login');
   const acr = upstreamAcr(identity.upstream.name);
-  const { cookie, login } = await startSession(provider, community, account.userId, [FEDERATED_AMR], sessionCookie, acr);
+  const { cookie, login, kept } = await startSession(provider, community, account.userId, [FEDERATED_AMR], sessionCookie, acr);
   await provider.shortLived.recordInteractionLogin(row.uid, { userId: login.userId, authTime: login.authTime, amr: login.amr, sid: login.sid, acr });
   const interaction: Interaction = { row, request, client, login };
-  if (await needsConsent(provider, community, interaction)) return { cookie, location: interactionPath(community, row.uid) };
-  return { cookie, location: await finishInteraction(provider, community, interaction, 'allow') };
+  const location = (await needsConsent(provider, community, interaction)) ? interactionPath(community, row.uid) : await finishInteraction(provider, community, interaction, 'allow');
+  return kept ? { cookie, kept, location } : { cookie, location };
 }

@@ -10,6 +10,7 @@ import type { Provider } from '../../runtime/provider.js';
 import type { LoginState } from '../../identity/sessions.js';
 import type { AuthorizationRequest } from './request.js';
 import { authorizationRedirect } from './response.js';
+import { requestedClaimsJson } from '../claims-request.js';
 
 /** Sign-ins this node recorded lately: SSO sign-ins to the same client write once, not on every authorization. */
 const recorded = new Set<string>();
@@ -48,6 +49,7 @@ export async function issueCode(provider: Provider, community: Community, client
     acr: login.acr,
     amr: JSON.stringify(login.amr),
     sid: login.sid,
+    claims: requestedClaimsJson(request),
     created_at: now,
     expires_at: now + provider.config.lifetimes.authorizationCode,
     consumed_at: null,
