@@ -1,6 +1,8 @@
 /** OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414): lists exactly what Tessera supports. */
 import { AUTH_METHODS, GRANT_TYPES } from './client.js';
 import { STANDARD_CLAIMS, STANDARD_SCOPES } from './scopes.js';
+import { LOCALES } from '../ui/i18n.js';
+import { MULTI_FACTOR_ACR, PASSWORD_ACR } from '../identity/acr.js';
 
 export const CLIENT_ASSERTION_ALGS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
@@ -37,15 +39,20 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     code_challenge_methods_supported: ['S256', 'plain'],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'sid', 'azp', 'at_hash', 'c_hash', ...STANDARD_CLAIMS],
     claim_types_supported: ['normal'],
-    claims_parameter_supported: false,
+    claims_parameter_supported: true,
     request_parameter_supported: true,
     request_object_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
     // request_uri values are accepted only from the PAR endpoint; nothing is fetched by URL.
     request_uri_parameter_supported: false,
     require_request_uri_registration: false,
     require_pushed_authorization_requests: false,
-    prompt_values_supported: ['none', 'login', 'consent'],
-    ui_locales_supported: ['en'],
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    display_values_supported: ['page', 'popup', 'touch', 'wap'],
+    ui_locales_supported: [...LOCALES],
+    // Any tag: a user claim's language-tagged variants (name#de) are released for the best match (claims-request.ts).
+    claims_locales_supported: [...LOCALES],
+    // Levels; upstream logins add idp:NAME (and acr_values takes idp:NAME / tenant:NAME hints).
+    acr_values_supported: [PASSWORD_ACR, MULTI_FACTOR_ACR],
     authorization_response_iss_parameter_supported: true,
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,

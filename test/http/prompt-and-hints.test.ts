@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeJwt } from 'jose';
+import { SignJWT, decodeJwt, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { ALICE_PASSWORD, WEB_SECRET, basic, fixture, startServer, type TestServer } from '../support/server.js';
 import { TestBrowser, hiddenInputs } from '../support/browser.js';
 import { authorizeThroughForms, authorizeUrl, pkcePair } from '../support/flows.js';
@@ -16,8 +16,19 @@ import { PASSWORD_ACR, MULTI_FACTOR_ACR } from '../../src/identity/acr.js';
 const ALICE = { username: 'alice', password: ALICE_PASSWORD };
 const BOB = { username: 'bob', password: 'bob-password-1234' };
 
-function provisioning(): Record<string, unknown> {
-  const doc = fixture() as { communities: { users: { username: string; claims: Record<string, unknown> }[] }[] };
+function provisioning(jwks: Record<string, unknown>): Record<string, unknown> {
+  const doc = fixture() as { communities: { clients: Record<string, unknown>[]; users: { username: string; claims: Record<string, unknown> }[] }[] };
+  // A client that signs request objects (RFC 9101) with its registered key.
+  doc.communities[0]!.clients.push({
+    client_id: 'signed',
+    client_secret: WEB_SECRET,
+    redirect_uris: [REDIRECT],
+    grant_types: ['authorization_code'],
+    token_endpoint_auth_method: 'client_secret_post',
+    scope: 'openid profile',
+    skip_consent: true,
+    jwks,
+  });
   const alice = doc.communities[0]!.users.find((u) => u.username === 'alice')!;
   alice.claims = { ...alice.claims, 'name#de': 'Alice Beispiel', given_name: 'Alice', phone_number: '+41 44 000 00 00' };
   return doc;
@@ -25,8 +36,11 @@ function provisioning(): Record<string, unknown> {
 
 describe('prompt, hints, claims and acr (OIDC Core §3.1.2.1, §5.5)', () => {
   let server: TestServer;
+  let clientKey: CryptoKey;
   before(async () => {
-    server = await startServer({ provisioning: provisioning() });
+    const pair = await generateKeyPair('ES256');
+    clientKey = pair.privateKey;
+    server = await startServer({ provisioning: provisioning({ keys: [{ ...(await exportJWK(pair.publicKey)), alg: 'ES256', use: 'sig' }] }) });
   });
   after(() => server.close());
 
@@ -44,8 +58,8 @@ describe('prompt, hints, claims and acr (OIDC Core §3.1.2.1, §5.5)', () => {
   const url = (extra: Record<string, string> = {}) => authorizeUrl(server.issuer, authorizeParams(extra));
 
   /** Redeems a code for first-party (client_secret_post, opaque access tokens). */
-  async function redeem(code: string, verifier: string) {
-    const res = await postToken(server, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier, client_id: 'first-party', client_secret: WEB_SECRET });
+  async function redeem(code: string, verifier: string, clientId = 'first-party') {
+    const res = await postToken(server, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier, client_id: clientId, client_secret: WEB_SECRET });
     return expectTokens(res);
   }
 
@@ -352,11 +366,32 @@ describe('prompt, hints, claims and acr (OIDC Core §3.1.2.1, §5.5)', () => {
       assert.equal(tagged['name#de'], 'Alice Beispiel', 'a tagged name asked for explicitly');
     });
 
+    it('a request object carries the claims parameter as a JSON object', async () => {
+      const { verifier, challenge } = pkcePair();
+      const params = { ...authorizeParams({ client_id: 'signed' }, challenge), claims: { id_token: { email: null, given_name: { essential: true } } }, aud: server.issuer, iss: 'signed' };
+      const request = await new SignJWT(params).setProtectedHeader({ alg: 'ES256', typ: 'oauth-authz-req+jwt' }).setExpirationTime('5m').sign(clientKey);
+      const location = await authorizeThroughForms(new TestBrowser(), authorizeUrl(server.issuer, { client_id: 'signed', request }), ALICE);
+      const code = location.searchParams.get('code');
+      assert.ok(code, location.href);
+      const idToken = decodeJwt((await redeem(code, verifier, 'signed')).id_token!);
+      assert.equal(idToken.email, 'alice@example.com');
+      assert.equal(idToken.given_name, 'Alice');
+    });
+
     it('a malformed claims parameter is invalid_request', async () => {
       for (const claims of ['not json', '[]', '{"id_token": 5}', '{"userinfo": {"name": {"essential": "yes"}}}']) {
         assert.equal((await silent(new TestBrowser(), { claims })).get('error'), 'invalid_request', claims);
       }
     });
+  });
+
+  it('discovery advertises the prompt values, languages, display values, acr levels and the claims parameter', async () => {
+    const doc = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    assert.deepEqual(doc.prompt_values_supported, ['none', 'login', 'consent', 'select_account']);
+    assert.deepEqual(doc.ui_locales_supported, ['en', 'de', 'fr', 'es']);
+    assert.deepEqual(doc.display_values_supported, ['page', 'popup', 'touch', 'wap']);
+    assert.equal(doc.claims_parameter_supported, true);
+    assert.deepEqual(doc.acr_values_supported, [PASSWORD_ACR, MULTI_FACTOR_ACR]);
   });
 
   describe('acr, acr_values, display and unknown parameters', () => {
