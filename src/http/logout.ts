@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Provider } from '../runtime/provider.js';
 import { OAuthError } from '../oauth/errors.js';
 import { Params } from '../oauth/params.js';
-import { SESSION_COOKIE } from '../identity/sessions.js';
 import { allBrowserSessions } from '../identity/browser-accounts.js';
 import { checkLogoutCsrf, endBrowserSession, logoutCsrf, validateLogout } from '../identity/logout.js';
 import { errorPage, loggedOutPage, logoutConfirmPage } from '../ui/pages.js';
@@ -13,8 +12,10 @@ import { browserCookies, clearSessionCookies } from './session-cookies.js';
 export function logoutRoutes(app: FastifyInstance, provider: Provider): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const community = await communityOf(provider, request);
-    const cookie = request.cookies[SESSION_COOKIE];
     const cookies = browserCookies(request);
+    // The confirmation's CSRF token is bound to the browser's session cookie (or, with no current session left, to
+    // its list of other accounts).
+    const cookie = cookies.session ?? cookies.accounts;
     // ui_locales (RP-Initiated Logout §2) picks the language; the confirmation form carries it.
     const tr = pageTranslator(request);
     try {
