@@ -134,6 +134,13 @@ describe('prompt, hints, claims and acr (OIDC Core §3.1.2.1, §5.5)', () => {
       const { response } = await browser.follow(url());
       const html = await response.text();
       assert.match(html, /Choose an account/);
+      // Logout still ends both (the confirmation is bound to the accounts cookie then).
+      const logoutUrl = `${server.issuer}/v1/logout`;
+      const page = await browser.get(logoutUrl);
+      const form = await page.text();
+      assert.match(form, /name="logout" value="yes"/);
+      await browser.post(logoutUrl, { ...hiddenInputs(form), logout: 'yes' });
+      assert.equal((await silent(browser, { prompt: 'none' })).get('error'), 'login_required');
     });
 
     it('none combined with another value is invalid_request', async () => {
