@@ -104,7 +104,7 @@ export function interactionRoutes(app: FastifyInstance, provider: Provider): voi
       if (account !== undefined) {
         const chosen = await chooseAccount(provider, community, interaction, account, cookies);
         if (chosen.kind === 'login') return render(provider, community, interaction, request, reply, tr, { username: chosen.username });
-        setCurrentSession(reply, provider, community, cookies, chosen.cookie);
+        setCurrentSession(reply, provider, community, cookies, chosen.cookie, cookies.session);
       } else {
         const username = form.get('username') ?? '';
         const result = await submitLogin(provider, community, interaction, username, form.get('password') ?? '', cookies.session);

@@ -10,7 +10,7 @@ export function browserCookies(request: FastifyRequest): BrowserCookies {
   return { session: request.cookies[SESSION_COOKIE], accounts: request.cookies[ACCOUNTS_COOKIE] };
 }
 
-/** `current` becomes the browser's session; the others it holds (and `kept`) stay listed. */
+/** `current` becomes the browser's session; `kept` (the previous current one, still signed in) and the others stay listed. */
 export function setCurrentSession(reply: FastifyReply, provider: Provider, community: Community, cookies: BrowserCookies, current: string, kept?: string): void {
   const options = cookieOptions(provider, communityCookiePath(community));
   reply.setCookie(SESSION_COOKIE, current, options);

@@ -50,11 +50,12 @@ export async function browserAccounts(provider: Provider, community: Community, 
 }
 
 /**
- * The accounts cookie after `current` became the browser's current session: the other cookies the browser
- * holds (`kept` first: the session that was current until now), without `current`, bounded. Empty: clear it.
+ * The accounts cookie after `current` became the browser's current session: `kept` (the session that was current
+ * until now, when it stays signed in) and the other sessions listed before, without `current`, bounded. A previous
+ * current session not passed as `kept` (it ended: a re-login of the same user) is dropped. Empty: clear it.
  */
 export function otherAccountsValue(cookies: BrowserCookies, current: string, kept?: string): string {
-  const all = [...(kept ? [kept] : []), ...(cookies.session ? [cookies.session] : []), ...listed(cookies.accounts)];
+  const all = [...(kept ? [kept] : []), ...listed(cookies.accounts)];
   return [...new Set(all.filter((c) => c !== current && COOKIE_VALUE.test(c)))].slice(0, MAX_OTHER_ACCOUNTS).join('.');
 }
 

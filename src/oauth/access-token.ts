@@ -26,7 +26,7 @@ export interface ActiveAccessToken {
   claims?: string | null;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const looksLikeJwt = (token: string) => token.split('.').length === 3;
 

@@ -10,6 +10,7 @@
  */
 import { invalidRequest } from './errors.js';
 import { STANDARD_CLAIMS, releaseClaims } from './scopes.js';
+import { isObject } from './access-token.js';
 
 export interface ClaimRequest {
   essential?: boolean;
@@ -30,7 +31,6 @@ export interface RequestedClaims {
   locales?: string[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const MAX_CLAIMS = 64;
 
 function claimRequests(member: string, value: unknown): ClaimRequests {

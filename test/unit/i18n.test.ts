@@ -9,7 +9,7 @@ import { CATALOGUES, LOCALES, negotiateLocale, translator } from '../../src/ui/i
 import { MULTI_FACTOR_ACR, PASSWORD_ACR, achievedAcr, acrLevels, acrSatisfies, requestedTenant } from '../../src/identity/acr.js';
 import { selectAccount } from '../../src/oauth/authorize/select-account.js';
 import { essentialAcrValues, parseClaimsParameter, requestedClaimValues } from '../../src/oauth/claims-request.js';
-import type { BrowserAccount } from '../../src/identity/browser-accounts.js';
+import { otherAccountsValue, type BrowserAccount } from '../../src/identity/browser-accounts.js';
 import type { AuthorizationRequest } from '../../src/oauth/authorize/request.js';
 import type { SessionTable } from '../../src/store/schema.js';
 
@@ -93,6 +93,20 @@ describe('account selection', () => {
     assert.equal(pick(request({ prompt: ['select_account'] }), [account('a', true)]), 'choose');
     assert.equal(pick(request(), [account('a'), account('b')]), 'choose');
     assert.equal(pick(request(), [account('b')]), 'b');
+  });
+});
+
+describe('the browser accounts cookie', () => {
+  const a = 'a'.repeat(43);
+  const b = 'b'.repeat(43);
+  const c = 'c'.repeat(43);
+  it('keeps the previous current session only when it stays signed in, without the new one, and drops junk', () => {
+    assert.equal(otherAccountsValue({ session: a, accounts: b }, c, a), `${a}.${b}`, 'another user signed in: a is kept');
+    assert.equal(otherAccountsValue({ session: a, accounts: b }, c), b, 'a re-login ended a');
+    assert.equal(otherAccountsValue({ session: a, accounts: `${b}.${c}` }, b, a), `${a}.${c}`, 'switching to b');
+    assert.equal(otherAccountsValue({ session: undefined, accounts: `x.${b}.<script>` }, c), b);
+    const many = Array.from({ length: 9 }, (_, i) => String(i).repeat(40)).join('.');
+    assert.equal(otherAccountsValue({ session: undefined, accounts: many }, c).split('.').length, 5, 'bounded');
   });
 });
 
