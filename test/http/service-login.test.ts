@@ -102,8 +102,9 @@ describe('proof-of-authentication JWT and external login UI', () => {
     }
     const noJti = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer(AUTHENTICATOR).setAudience(server.issuer).setSubject('alice').setIssuedAt(now).setExpirationTime(now + 60).sign(signingKey);
     assert.match(redirected(await authorize(noJti)).searchParams.get('error_description')!, /jti/);
+    // The client did not register response_type token: refused, in that type's default mode (the fragment).
     const other = redirected(await authorize(await proof(), { response_type: 'token' }));
-    assert.ok(other.searchParams.get('error'));
+    assert.equal(new URLSearchParams(other.hash.slice(1)).get('error'), 'unauthorized_client');
     const codesAfter = await server.provider.db.selectFrom('authorization_codes').select('code_hash').execute();
     assert.equal(codesAfter.length, codesBefore.length);
   });
