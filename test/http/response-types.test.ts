@@ -247,6 +247,13 @@ describe('response types and response modes', () => {
       await expectError(base({ response_type: 'code', response_mode: 'web_message', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }), 'query', 'invalid_request');
     });
 
+    it('without a response_type the error goes in the requested response mode, else the query', async () => {
+      await expectError(base({ response_mode: 'form_post' }), 'form_post', 'invalid_request', /response_type is required/);
+      await expectError(base({ response_mode: 'fragment' }), 'fragment', 'invalid_request', /response_type is required/);
+      await expectError(base({ response_type: 'token code device', response_mode: 'form_post' }), 'form_post', 'unsupported_response_type');
+      await expectError(base({}), 'query', 'invalid_request', /response_type is required/);
+    });
+
     it('errors use the requested response mode when it is valid: fragment and form_post', async () => {
       await expectError(base({ response_type: 'code', response_mode: 'fragment', scope: 'openid admin', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }), 'fragment', 'invalid_scope');
       await expectError(base({ response_type: 'code', response_mode: 'form_post', scope: 'openid admin', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }), 'form_post', 'invalid_scope');

@@ -80,23 +80,23 @@ export function checkResponseMode(params: Params, responseType: ResponseType): R
 }
 
 /**
- * The mode for an error sent to a trusted redirect_uri: the requested response_mode when it is valid for the
- * requested response_type, else that type's default, else query. Never throws.
+ * The mode for an error sent to a trusted redirect_uri: the requested response_mode when it is valid (and not query
+ * for a response type that carries tokens), else the requested response type's default, else query. So a request
+ * with no or an unknown response_type but response_mode=form_post gets its error as a form_post. Never throws.
  */
 export function errorResponseMode(params: Params): ResponseMode {
-  let responseType: ResponseType | undefined;
-  try {
-    const raw = params.get('response_type');
-    responseType = raw === undefined ? undefined : normalizeResponseType(raw);
-  } catch {
-    responseType = undefined;
-  }
-  if (responseType === undefined) return 'query';
-  try {
-    return checkResponseMode(params, responseType);
-  } catch {
-    return defaultResponseMode(responseType);
-  }
+  const safely = (name: string) => {
+    try {
+      return params.get(name);
+    } catch {
+      return undefined;
+    }
+  };
+  const rawType = safely('response_type');
+  const responseType = rawType === undefined ? undefined : normalizeResponseType(rawType);
+  const mode = safely('response_mode');
+  if (mode !== undefined && isResponseMode(mode) && !(mode === 'query' && responseType !== undefined && carriesTokens(responseType))) return mode;
+  return responseType === undefined ? 'query' : defaultResponseMode(responseType);
 }
 
 /** OIDC Core §3.2.2.1, §3.3.2.11: an ID token from the authorization endpoint needs `nonce` and the openid scope. */
