@@ -362,6 +362,22 @@ describe('response types and response modes', () => {
     }
   });
 
+  it('a pushed request (RFC 9126) carries the response type and mode; PAR checks the nonce rule too', async () => {
+    const par = (form: Record<string, string>) => postForm(`${server.issuer}/v1/par`, form, { authorization: basic('hybrid', WEB_SECRET) });
+    const form = { response_type: 'code id_token', response_mode: 'form_post', scope: 'openid', redirect_uri: REDIRECT, state: 'par', nonce: 'n-par', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' };
+    const pushed = await par(form);
+    assert.equal(pushed.status, 201);
+    const { request_uri } = (await pushed.json()) as { request_uri: string };
+    const r = await received(await request({ client_id: 'hybrid', request_uri }));
+    checkFormPostPage(r);
+    assert.equal(r.params.get('state'), 'par');
+    assert.equal((await verifyIdToken(r.params.get('id_token')!, 'hybrid', 'n-par')).c_hash, halfSha256(r.params.get('code')!));
+    const { nonce: _omitted, ...withoutNonce } = form;
+    const refused = await par(withoutNonce);
+    assert.equal(refused.status, 400);
+    assert.equal(((await refused.json()) as { error: string }).error, 'invalid_request');
+  });
+
   it('discovery lists exactly the response types and modes', async () => {
     const doc = (await (await fetch(endpoints(server).discovery)).json()) as Record<string, unknown>;
     assert.deepEqual(doc.response_types_supported, ALL_TYPES);
