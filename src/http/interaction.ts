@@ -19,6 +19,8 @@ import { OAuthError } from '../oauth/errors.js';
 import { communityOf, cookieOptions, formParams, noStore, sendPage } from './respond.js';
 import { upstreamButtonsFor } from './upstream.js';
 import { sendAuthorizationResponse } from './authorization-response.js';
+import { passkeyStepPath } from './passkeys.js';
+import { passkeyPending } from '../identity/passkeys.js';
 
 async function render(provider: Provider, community: Community, interaction: Interaction, reply: FastifyReply, error?: string, username?: string) {
   const clientName = interaction.client.metadata.client_name ?? interaction.client.metadata.client_id;
@@ -26,6 +28,8 @@ async function render(provider: Provider, community: Community, interaction: Int
     const upstreams = await upstreamButtonsFor(provider, community, interaction);
     return sendPage(reply, loginPage({ communityName: community.name, clientName, csrf: interaction.row.csrf, username: username ?? interaction.request.login_hint, error, upstreams }));
   }
+  // Interim (until the MFA policy page): a user with passkeys signs in with password + passkey.
+  if (await passkeyPending(provider, community, interaction.login)) return reply.redirect(passkeyStepPath(community, interaction.row.uid), 303);
   const user = await findUserById(provider.db, community.id, interaction.login.userId);
   return sendPage(reply, consentPage({ clientName, username: user?.username ?? '', scopes: interaction.request.scope, csrf: interaction.row.csrf }));
 }
@@ -63,11 +67,12 @@ export function interactionRoutes(app: FastifyInstance, provider: Provider): voi
       if (!result.ok) return render(provider, community, interaction, reply, 'The username or password is incorrect.', username);
       reply.setCookie(SESSION_COOKIE, result.cookie, cookieOptions(provider, communityCookiePath(community)));
       // Post/Redirect/Get: show the consent page on its own GET.
-      if (await needsConsent(provider, community, interaction)) return reply.redirect(request.url, 303);
+      if ((await needsConsent(provider, community, interaction)) || (await passkeyPending(provider, community, interaction.login))) return reply.redirect(request.url, 303);
       return sendAuthorizationResponse(reply, await finishInteraction(provider, community, interaction, 'allow'));
     }
     const decision = form.get('decision');
     if (decision !== 'allow' && decision !== 'deny') return render(provider, community, interaction, reply, undefined);
+    if (decision === 'allow' && (await passkeyPending(provider, community, interaction.login))) return reply.redirect(passkeyStepPath(community, interaction.row.uid), 303);
     return sendAuthorizationResponse(reply, await finishInteraction(provider, community, interaction, decision));
   }));
 }

@@ -1,4 +1,7 @@
-/** HTML escaping and the page frame shared by every server-rendered page. No external assets, no script. */
+/**
+ * HTML escaping and the page frame shared by every server-rendered page. No external assets; no script except where a
+ * page asks for one (the passkey pages): then scripts run only under the page's CSP nonce.
+ */
 import { randomBytes } from 'node:crypto';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -29,6 +32,9 @@ button{flex:1;padding:.7rem 1rem;font:inherit;font-weight:600;border-radius:8px;
 button.secondary{background:#fff;color:var(--accent)}
 .error{color:var(--danger);background:#fdecec;border:1px solid #f3b9ba;border-radius:8px;padding:.6rem .75rem}
 ul.scopes{padding-left:1.2rem;color:var(--fg)}
+ul.passkeys{list-style:none;padding:0}
+li.passkey{border-top:1px solid var(--border);padding-top:.5rem;margin-bottom:1rem}
+h2{font-size:1.1rem;margin:1.5rem 0 .25rem}
 code{font-size:.85em;word-break:break-all}
 .brand{font-size:.8rem;letter-spacing:.08em;text-transform:uppercase;color:var(--muted);margin-bottom:1rem}
 `;
@@ -38,6 +44,8 @@ export interface PageExtras {
   frames?: readonly string[];
   /** Moves on to this URL after a few seconds (the page's iframes get time to load). */
   refreshTo?: string;
+  /** Scripts this page runs under its nonce: same-origin files (`src`, in order), then an inline script. */
+  scripts?: { src?: readonly string[]; inline?: string };
 }
 
 export function layout(title: string, body: string, status = 200, extras: PageExtras = {}): Page {
@@ -45,6 +53,10 @@ export function layout(title: string, body: string, status = 200, extras: PageEx
   const frames = extras.frames ?? [];
   const refresh = extras.refreshTo ? `\n<meta http-equiv="refresh" content="2;url=${esc(extras.refreshTo)}">` : '';
   const iframes = frames.map((src) => `<iframe src="${esc(src)}" title="sign-out notice" hidden></iframe>`).join('\n');
+  const scriptTags = [
+    ...(extras.scripts?.src ?? []).map((src) => `<script nonce="${nonce}" src="${esc(src)}"></script>`),
+    ...(extras.scripts?.inline ? [`<script nonce="${nonce}">${extras.scripts.inline}</script>`] : []),
+  ].map((tag) => `\n${tag}`).join('');
   const html = `<!doctype html>
 <html lang="en">
 <head>
@@ -58,10 +70,11 @@ export function layout(title: string, body: string, status = 200, extras: PageEx
 <main>
 <div class="brand">Tessera</div>
 ${body}
-</main>${iframes}
+</main>${iframes}${scriptTags}
 </body>
 </html>`;
   const frameSrc = frames.length > 0 ? `; frame-src ${[...new Set(frames.map((f) => new URL(f).origin))].join(' ')}` : '';
-  const csp = `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'${frameSrc}`;
+  const scriptSrc = scriptTags !== '' ? `; script-src 'nonce-${nonce}'` : '';
+  const csp = `default-src 'none'; style-src 'nonce-${nonce}'${scriptSrc}; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'${frameSrc}`;
   return { status, html, csp };
 }

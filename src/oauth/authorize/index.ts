@@ -13,6 +13,7 @@ import { currentSession, loginStateOf, type LoginState } from '../../identity/se
 import { startInteraction } from '../../identity/interaction.js';
 import { RedirectableError, validateAuthorizationRequest } from './pipeline.js';
 import { consentNeeded } from './consent.js';
+import { passkeyPending } from '../../identity/passkeys.js';
 import { issueAuthorizationResponse } from './issue-response.js';
 import type { AuthorizationResponse } from './response.js';
 import type { AuthorizationRequest } from './request.js';
@@ -35,6 +36,11 @@ export async function authorize(provider: Provider, community: Community, params
     if (!login || loginNeeded(request, login, provider.clock.now())) {
       if (silent) throw new OAuthError('login_required', 'the user must sign in');
       return { kind: 'interaction', ...(await startInteraction(provider, community, request, undefined)) };
+    }
+    // A single sign-on that still owes its passkey (interim second-factor rule, identity/passkeys.ts) goes through the interaction.
+    if (await passkeyPending(provider, community, login)) {
+      if (silent) throw new OAuthError('interaction_required', 'the user must complete the second factor');
+      return { kind: 'interaction', ...(await startInteraction(provider, community, request, login)) };
     }
     if (await consentNeeded(provider, community, client, request, login.userId)) {
       if (silent) throw new OAuthError('consent_required', 'the user must consent');
