@@ -1,6 +1,6 @@
 /**
- * GET/POST {issuer}/v1/interaction/{uid}: the account chooser or the login form, then the consent form, then the
- * redirect to the client. Pages are in the request's language (ui_locales, else Accept-Language).
+ * GET/POST {issuer}/v1/interaction/{uid}: the account chooser or the login form, (the passkey step,) then the consent
+ * form, then the authorization response. Pages are in the request's language (ui_locales, else Accept-Language).
  * - the chooser shows when the authorization endpoint asked for one (prompt=select_account, or several accounts
  *   and none current) and the browser still has accounts; `?another=1` ("use another account") shows the login
  *   form instead, signing nobody out;
@@ -34,6 +34,9 @@ import { OAuthError } from '../oauth/errors.js';
 import { communityOf, formParams, noStore, pageTranslator, sendPage } from './respond.js';
 import { browserCookies, setCurrentSession } from './session-cookies.js';
 import { upstreamButtonsFor } from './upstream.js';
+import { sendAuthorizationResponse } from './authorization-response.js';
+import { passkeyStepPath } from './passkeys.js';
+import { passkeyPending } from '../identity/passkeys.js';
 
 interface RenderOptions {
   error?: MessageId;
@@ -65,6 +68,8 @@ async function render(provider: Provider, community: Community, interaction: Int
       loginPage({ tr, communityName: community.name, clientName, csrf: interaction.row.csrf, username: options.username ?? interaction.request.login_hint, upstreams, ...(options.error ? { error: options.error } : {}), ...(tenant ? { tenant } : {}) }),
     );
   }
+  // Interim (until the MFA policy page): a user with passkeys signs in with password + passkey.
+  if (await passkeyPending(provider, community, interaction.login)) return reply.redirect(passkeyStepPath(community, interaction.row.uid), 303);
   const user = await findUserById(provider.db, community.id, interaction.login.userId);
   return sendPage(reply, consentPage({ tr, clientName, username: user?.username ?? '', scopes: interaction.request.scope, claims: claimsToConsent(interaction.request.claims), csrf: interaction.row.csrf }));
 }
@@ -111,12 +116,15 @@ export function interactionRoutes(app: FastifyInstance, provider: Provider): voi
         if (!result.ok) return render(provider, community, interaction, request, reply, tr, { error: 'login.failed', username });
         setCurrentSession(reply, provider, community, cookies, result.cookie, result.kept);
       }
-      // Post/Redirect/Get: show the consent page on its own GET.
-      if (await needsConsent(provider, community, interaction)) return reply.redirect(interactionPath(community, interaction.row.uid), 303);
-      return reply.redirect(await finishInteraction(provider, community, interaction, 'allow'), 303);
+      // Post/Redirect/Get: show the consent page (or the passkey step) on its own GET.
+      if ((await needsConsent(provider, community, interaction)) || (await passkeyPending(provider, community, interaction.login!))) {
+        return reply.redirect(interactionPath(community, interaction.row.uid), 303);
+      }
+      return sendAuthorizationResponse(reply, await finishInteraction(provider, community, interaction, 'allow'));
     }
     const decision = form.get('decision');
     if (decision !== 'allow' && decision !== 'deny') return render(provider, community, interaction, request, reply, tr);
-    return reply.redirect(await finishInteraction(provider, community, interaction, decision), 303);
+    if (decision === 'allow' && (await passkeyPending(provider, community, interaction.login))) return reply.redirect(passkeyStepPath(community, interaction.row.uid), 303);
+    return sendAuthorizationResponse(reply, await finishInteraction(provider, community, interaction, decision));
   }));
 }

@@ -22,6 +22,7 @@ import type { Translator } from '../ui/i18n.js';
 import { errorPage } from '../ui/pages.js';
 import { communityOf, cookieOptions, formParams, noStore, pageTranslator, sendPage } from './respond.js';
 import { browserCookies, setCurrentSession } from './session-cookies.js';
+import { sendAuthorizationResponse } from './authorization-response.js';
 
 async function redirectUpstream(provider: Provider, community: Community, upstream: Upstream, interaction: { uid: string; expiresAt: number; request: AuthorizationRequest }, reply: FastifyReply): Promise<FastifyReply> {
   const started = await startUpstreamLogin(provider, community, upstream, interaction);
@@ -89,8 +90,9 @@ export function upstreamRoutes(app: FastifyInstance, provider: Provider): void {
     reply.clearCookie(UPSTREAM_COOKIE, { path: upstreamCookiePath(community) });
     const identity = await completeUpstreamLogin(provider, community, request.query as CallbackQuery, request.cookies[UPSTREAM_COOKIE]);
     const cookies = browserCookies(request);
-    const { cookie, kept, location } = await signInFromUpstream(provider, community, identity, cookies.session);
-    setCurrentSession(reply, provider, community, cookies, cookie, kept);
-    return reply.redirect(location, 303);
+    const signedIn = await signInFromUpstream(provider, community, identity, cookies.session);
+    setCurrentSession(reply, provider, community, cookies, signedIn.cookie, signedIn.kept);
+    if ('response' in signedIn) return sendAuthorizationResponse(reply, signedIn.response);
+    return reply.redirect(signedIn.location, 303);
   }));
 }

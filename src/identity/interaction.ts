@@ -13,8 +13,8 @@ import type { Provider } from '../runtime/provider.js';
 import type { AuthorizationRequest } from '../oauth/authorize/request.js';
 import { OAuthError } from '../oauth/errors.js';
 import { consentNeeded, consentedClaim } from '../oauth/authorize/consent.js';
-import { issueCode } from '../oauth/authorize/issue-code.js';
-import { errorRedirect } from '../oauth/authorize/response.js';
+import { issueAuthorizationResponse } from '../oauth/authorize/issue-response.js';
+import { errorResponse, type AuthorizationResponse } from '../oauth/authorize/response.js';
 import { verifyPassword } from './password.js';
 import { loginStateOf, startSession, type LoginState } from './sessions.js';
 import { achievedAcr, acrSatisfies } from './acr.js';
@@ -129,18 +129,18 @@ export async function needsConsent(provider: Provider, community: Community, int
   return consentNeeded(provider, community, interaction.client, interaction.request, interaction.login.userId);
 }
 
-/** Ends the interaction: a code on allow, access_denied on deny. Returns the redirect location. */
-export async function finishInteraction(provider: Provider, community: Community, interaction: Interaction, decision: 'allow' | 'deny'): Promise<string> {
+/** Ends the interaction: the authorization response on allow, access_denied on deny (in the request's response mode). */
+export async function finishInteraction(provider: Provider, community: Community, interaction: Interaction, decision: 'allow' | 'deny'): Promise<AuthorizationResponse> {
   const { request, client, login } = interaction;
   const now = provider.clock.now();
   if (!(await provider.shortLived.consumeInteraction(interaction.row.uid, now))) throw new InteractionError('error.completed');
   if (decision === 'deny' || !login) {
-    return errorRedirect(request.redirect_uri, community.issuer, new OAuthError('access_denied', 'the user denied the request'), request.state);
+    return errorResponse(request.redirect_uri, community.issuer, request.response_mode, new OAuthError('access_denied', 'the user denied the request'), request.state);
   }
   // OIDC Core §5.5.1.1: an essential acr the login did not achieve is a failed authentication.
   const essentialAcr = essentialAcrValues(request.claims);
   if (essentialAcr && !acrSatisfies(login.acr, essentialAcr)) {
-    return errorRedirect(request.redirect_uri, community.issuer, new OAuthError('access_denied', 'the requested authentication context (essential acr) could not be achieved'), request.state);
+    return errorResponse(request.redirect_uri, community.issuer, request.response_mode, new OAuthError('access_denied', 'the requested authentication context (essential acr) could not be achieved'), request.state);
   }
   const user = await findUserById(provider.db, community.id, login.userId);
   if (!user) throw new InteractionError('error.accountGone');
@@ -148,5 +148,5 @@ export async function finishInteraction(provider: Provider, community: Community
   const granted = await findConsentedScopes(provider.db, community.id, login.userId, clientId);
   const claims = claimsToConsent(request.claims).map((c) => consentedClaim(c.name));
   await saveConsent(provider.db, community.id, login.userId, clientId, [...new Set([...granted, ...request.scope, ...claims])], now);
-  return issueCode(provider, community, client, request, login);
+  return issueAuthorizationResponse(provider, community, client, request, login);
 }

@@ -67,11 +67,11 @@ export async function validateLogout(provider: Provider, community: Community, p
 }
 
 /** A CSRF token for a form that ends sessions, bound to the session cookie and the form's purpose. */
-export function logoutCsrf(provider: Provider, sessionCookie: string, purpose: 'logout' | 'sessions' = 'logout'): string {
+export function logoutCsrf(provider: Provider, sessionCookie: string, purpose: 'logout' | 'sessions' | 'passkeys' = 'logout'): string {
   return hmacSha256(provider.secrets.secretHashing, `${purpose}:${sessionCookie}`);
 }
 
-export function checkLogoutCsrf(provider: Provider, sessionCookie: string | undefined, presented: string | undefined, purpose: 'logout' | 'sessions' = 'logout'): boolean {
+export function checkLogoutCsrf(provider: Provider, sessionCookie: string | undefined, presented: string | undefined, purpose: 'logout' | 'sessions' | 'passkeys' = 'logout'): boolean {
   return !!sessionCookie && !!presented && safeEqual(logoutCsrf(provider, sessionCookie, purpose), presented);
 }
 

@@ -5,6 +5,7 @@
  */
 import { randomToken, sha256 } from '../keys/secrets.js';
 import type { SessionTable } from '../store/schema.js';
+import { achievedAcr } from './acr.js';
 import type { Community } from '../runtime/community-registry.js';
 import type { Provider } from '../runtime/provider.js';
 
@@ -22,8 +23,10 @@ export interface LoginState {
   sid: string;
 }
 
+/** The session as a login; its acr follows its amr (a second factor added later raises it, identity/acr.ts). */
 export function loginStateOf(session: SessionTable): LoginState {
-  return { userId: session.user_id, authTime: session.auth_time, amr: JSON.parse(session.amr) as string[], acr: session.acr, sid: session.sid };
+  const amr = JSON.parse(session.amr) as string[];
+  return { userId: session.user_id, authTime: session.auth_time, amr, acr: achievedAcr(amr, session.acr), sid: session.sid };
 }
 
 export async function currentSession(provider: Provider, community: Community, cookie: string | undefined): Promise<SessionTable | undefined> {

@@ -312,6 +312,38 @@ const requestedClaims: Migration = {
   },
 };
 
+/**
+ * Passkeys (identity/passkeys.ts): each user's WebAuthn credentials (public key, counter), and the challenges of
+ * ceremonies in progress when short-lived state is kept in the database.
+ */
+const passkeys: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('webauthn_credentials')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('community_id', 'text', (c) => c.notNull().references('communities.id').onDelete('cascade'))
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('public_key', 'text', (c) => c.notNull())
+      .addColumn('counter', 'bigint', (c) => c.notNull())
+      .addColumn('transports', 'text', (c) => c.notNull())
+      .addColumn('backed_up', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_used_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('webauthn_credentials_user').on('webauthn_credentials').columns(['community_id', 'user_id']).execute();
+    await db.schema
+      .createTable('webauthn_challenges')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('community_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('challenge', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('webauthn_challenges_expires').on('webauthn_challenges').column('expires_at').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_community_revision': communityRevision,
@@ -322,6 +354,7 @@ const migrations: Record<string, Migration> = {
   '0008_pushed_requests': pushedRequests,
   '0009_failure_counters': failureCounters,
   '0010_requested_claims': requestedClaims,
+  '0012_passkeys': passkeys,
 };
 
 const provider: MigrationProvider = {

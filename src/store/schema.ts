@@ -262,6 +262,33 @@ export interface UpstreamPendingTable {
   consumed_at: number | null;
 }
 
+/** A user's passkey (WebAuthn credential): the public key and signature counter of one authenticator. */
+export interface WebauthnCredentialTable {
+  /** The credential id, base64url (unique across all communities). */
+  id: string;
+  community_id: string;
+  user_id: string;
+  name: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  counter: number;
+  /** JSON array of the authenticator's transports (hints for allowCredentials). */
+  transports: string;
+  /** 1 when the credential is backed up / multi-device (a synced passkey). */
+  backed_up: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** A WebAuthn challenge waiting for its ceremony, under a key that binds it (session or interaction); used once. */
+export interface WebauthnChallengeTable {
+  key: string;
+  community_id: string;
+  user_id: string;
+  challenge: string;
+  expires_at: number;
+}
+
 export interface Database {
   communities: CommunityTable;
   signing_keys: SigningKeyTable;
@@ -283,4 +310,6 @@ export interface Database {
   upstream_providers: UpstreamProviderTable;
   upstream_links: UpstreamLinkTable;
   upstream_pending: UpstreamPendingTable;
+  webauthn_credentials: WebauthnCredentialTable;
+  webauthn_challenges: WebauthnChallengeTable;
 }

@@ -27,6 +27,11 @@ export async function endSession(db: Db, communityId: string, sid: string, now: 
     .execute();
 }
 
+/** Replaces the methods the session's login used (a second factor was added). */
+export async function recordSessionAmr(db: Db, communityId: string, sid: string, amr: string[]): Promise<void> {
+  await db.updateTable('sessions').set({ amr: JSON.stringify(amr) }).where('sid', '=', sid).where('community_id', '=', communityId).where('ended_at', 'is', null).execute();
+}
+
 /** The user's live sessions in the community, newest first. */
 export async function liveUserSessions(db: Db, communityId: string, userId: string, now: number): Promise<SessionTable[]> {
   return db

@@ -1,4 +1,7 @@
-/** HTML escaping and the page frame shared by every server-rendered page. No external assets, no script. */
+/**
+ * HTML escaping and the page frame shared by every server-rendered page. No external assets; no script except where a
+ * page asks for one (the passkey pages): then scripts run only under the page's CSP nonce.
+ */
 import { randomBytes } from 'node:crypto';
 import type { Translator } from './i18n.js';
 
@@ -35,6 +38,9 @@ ul.accounts li{margin:.5rem 0}
 ul.accounts button{width:100%;text-align:left;background:#fff;color:var(--fg);border-color:var(--border);font-weight:400}
 ul.accounts button strong{display:block}
 .tenant{color:var(--fg)}
+ul.passkeys{list-style:none;padding:0}
+li.passkey{border-top:1px solid var(--border);padding-top:.5rem;margin-bottom:1rem}
+h2{font-size:1.1rem;margin:1.5rem 0 .25rem}
 code{font-size:.85em;word-break:break-all}
 .brand{font-size:.8rem;letter-spacing:.08em;text-transform:uppercase;color:var(--muted);margin-bottom:1rem}
 `;
@@ -44,6 +50,8 @@ export interface PageExtras {
   frames?: readonly string[];
   /** Moves on to this URL after a few seconds (the page's iframes get time to load). */
   refreshTo?: string;
+  /** Scripts this page runs under its nonce: same-origin files (`src`, in order), then an inline script. */
+  scripts?: { src?: readonly string[]; inline?: string };
 }
 
 /** The page frame in the translator's language (`<html lang>`); `title` is plain text. */
@@ -52,6 +60,10 @@ export function layout(tr: Translator, title: string, body: string, status = 200
   const frames = extras.frames ?? [];
   const refresh = extras.refreshTo ? `\n<meta http-equiv="refresh" content="2;url=${esc(extras.refreshTo)}">` : '';
   const iframes = frames.map((src) => `<iframe src="${esc(src)}" title="${esc(tr.text('frame.title'))}" hidden></iframe>`).join('\n');
+  const scriptTags = [
+    ...(extras.scripts?.src ?? []).map((src) => `<script nonce="${nonce}" src="${esc(src)}"></script>`),
+    ...(extras.scripts?.inline ? [`<script nonce="${nonce}">${extras.scripts.inline}</script>`] : []),
+  ].map((tag) => `\n${tag}`).join('');
   const html = `<!doctype html>
 <html lang="${tr.locale}">
 <head>
@@ -65,10 +77,11 @@ export function layout(tr: Translator, title: string, body: string, status = 200
 <main>
 <div class="brand">${tr.t('brand')}</div>
 ${body}
-</main>${iframes}
+</main>${iframes}${scriptTags}
 </body>
 </html>`;
   const frameSrc = frames.length > 0 ? `; frame-src ${[...new Set(frames.map((f) => new URL(f).origin))].join(' ')}` : '';
-  const csp = `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'${frameSrc}`;
+  const scriptSrc = scriptTags !== '' ? `; script-src 'nonce-${nonce}'` : '';
+  const csp = `default-src 'none'; style-src 'nonce-${nonce}'${scriptSrc}; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'${frameSrc}`;
   return { status, html, csp };
 }

@@ -6,7 +6,7 @@
  * - login is needed per login-needed.ts; prompt=none then answers login_required, or interaction_required when the
  *   user is signed in but must step up to an essential acr;
  * - consent is needed per consent.ts; prompt=none then answers consent_required;
- * - otherwise a code is issued at once (SSO).
+ * - otherwise the authorization response (code and/or tokens) is issued at once (SSO).
  */
 import { OAuthError } from '../errors.js';
 import type { Params } from '../params.js';
@@ -18,13 +18,15 @@ import { startInteraction } from '../../identity/interaction.js';
 import { findUserById } from '../../store/users.js';
 import { RedirectableError, validateAuthorizationRequest } from './pipeline.js';
 import { consentNeeded } from './consent.js';
-import { issueCode } from './issue-code.js';
+import { passkeyPending } from '../../identity/passkeys.js';
+import { issueAuthorizationResponse } from './issue-response.js';
+import type { AuthorizationResponse } from './response.js';
 import { loginNeeded, stepUpNeeded } from './login-needed.js';
 import { selectAccount } from './select-account.js';
 
 export { loginNeeded } from './login-needed.js';
 
-export type AuthorizeOutcome = { kind: 'redirect'; location: string } | { kind: 'interaction'; uid: string; browserToken: string };
+export type AuthorizeOutcome = { kind: 'response'; response: AuthorizationResponse } | { kind: 'interaction'; uid: string; browserToken: string };
 
 export async function authorize(provider: Provider, community: Community, params: Params, cookies: BrowserCookies | string | undefined): Promise<AuthorizeOutcome> {
   const { client, request } = await validateAuthorizationRequest(provider, community, params);
@@ -44,13 +46,18 @@ export async function authorize(provider: Provider, community: Community, params
       if (silent) throw new OAuthError('login_required', 'the user must sign in');
       return { kind: 'interaction', ...(await startInteraction(provider, community, request, undefined)) };
     }
+    // A single sign-on that still owes its passkey (interim second-factor rule, identity/passkeys.ts) goes through the interaction.
+    if (await passkeyPending(provider, community, login)) {
+      if (silent) throw new OAuthError('interaction_required', 'the user must complete the second factor');
+      return { kind: 'interaction', ...(await startInteraction(provider, community, request, login)) };
+    }
     if (await consentNeeded(provider, community, client, request, login.userId)) {
       if (silent) throw new OAuthError('consent_required', 'the user must consent');
       return { kind: 'interaction', ...(await startInteraction(provider, community, request, login)) };
     }
-    return { kind: 'redirect', location: await issueCode(provider, community, client, request, login) };
+    return { kind: 'response', response: await issueAuthorizationResponse(provider, community, client, request, login) };
   } catch (err) {
-    if (err instanceof OAuthError) throw new RedirectableError(err, request.redirect_uri, request.state);
+    if (err instanceof OAuthError) throw new RedirectableError(err, request.redirect_uri, request.state, request.response_mode);
     throw err;
   }
 }
