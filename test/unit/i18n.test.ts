@@ -49,6 +49,21 @@ describe('page language negotiation', () => {
   });
 });
 
+describe('the passkey pages in the page language', () => {
+  it('renders the step and the list in German, with the script messages translated', async () => {
+    const { passkeyListPage, passkeyStepPage } = await import('../../src/ui/passkey-pages.js');
+    const tr = translator('de');
+    const step = passkeyStepPage({ tr, clientName: 'Notes', username: 'alice', csrf: 'c', options: {}, scriptUrl: '/x.js', cancelUrl: '/c', error: 'passkeyStep.failed' }).html;
+    assert.match(step, /<html lang="de">/);
+    assert.match(step, /<h1>Passkey verwenden<\/h1>/);
+    assert.match(step, /Der Passkey konnte nicht geprüft werden/);
+    assert.match(step, /"unsupported":"Dieser Browser unterstützt keine Passkeys."/);
+    const list = passkeyListPage({ tr: translator('fr'), communityName: 'acme', username: 'alice', csrf: 'c', passkeys: [{ id: 'p', name: 'Clé', createdAt: 0, lastUsedAt: null }], options: {}, scriptUrl: '/x.js' }).html;
+    assert.match(list, /Vos clés d’accès/);
+    assert.match(list, /jamais utilisée/);
+  });
+});
+
 describe('acr', () => {
   it('a password login, more than one factor, an upstream login', () => {
     assert.equal(achievedAcr(['pwd']), PASSWORD_ACR);
