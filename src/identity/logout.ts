@@ -7,7 +7,7 @@
  * by a valid id_token_hint (signed by this community; it may have expired) or by client_id, and both agree. The user
  * confirms on a page whose form carries a CSRF token derived from the session cookie. `state` is returned unchanged.
  */
-import { compactVerify } from 'jose';
+import { verifyOwnIdToken } from '../oauth/id-token.js';
 import { hmacSha256, safeEqual } from '../keys/secrets.js';
 import { OAuthError, invalidRequest } from '../oauth/errors.js';
 import type { Params } from '../oauth/params.js';
@@ -25,15 +25,9 @@ export interface LogoutRequest {
 }
 
 async function hintAudience(community: Community, hint: string): Promise<string[]> {
-  try {
-    const { payload } = await compactVerify(hint, community.ownKeySet);
-    const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: unknown; aud?: unknown };
-    if (claims.iss !== community.issuer) throw new Error('foreign');
-    const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    return aud.filter((a): a is string => typeof a === 'string');
-  } catch {
-    throw invalidRequest('id_token_hint is not an ID token issued by this provider');
-  }
+  const claims = await verifyOwnIdToken(community, hint);
+  if (!claims) throw invalidRequest('id_token_hint is not an ID token issued by this provider');
+  return claims.aud;
 }
 
 export async function validateLogout(provider: Provider, community: Community, params: Params): Promise<LogoutRequest> {

@@ -37,7 +37,8 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     introspection_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
     revocation_endpoint_auth_methods_supported: authMethods,
     revocation_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
-    code_challenge_methods_supported: ['S256', 'plain'],
+    // `plain` works only for clients registered with allow_plain_pkce, so it is not advertised (RFC 9700 §2.1.1).
+    code_challenge_methods_supported: ['S256'],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'sid', 'azp', 'at_hash', 'c_hash', 's_hash', ...STANDARD_CLAIMS],
     claim_types_supported: ['normal'],
     claims_parameter_supported: true,

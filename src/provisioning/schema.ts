@@ -6,6 +6,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { AUTH_METHODS, GRANT_TYPES, JWT_BEARER, TOKEN_EXCHANGE, type ClientMetadata } from '../oauth/client.js';
 import { CLIENT_ASSERTION_ALGS } from '../oauth/discovery.js';
 import { carriesTokens, normalizeResponseType } from '../oauth/authorize/response-type.js';
+import { userClaimsSchema } from '../oauth/standard-claims.js';
 import {
   checkServiceApi,
   communityServiceProperties,
@@ -116,7 +117,7 @@ const userSchema = {
   properties: {
     username: { type: 'string', minLength: 1, maxLength: 200 },
     password: { type: 'string', minLength: 8, maxLength: 1024 },
-    claims: { type: 'object', default: {} },
+    claims: userClaimsSchema,
   },
 } as const;
 

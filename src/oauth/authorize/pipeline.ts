@@ -4,7 +4,7 @@
  *   object → response_type → response_mode → scope → PKCE (with a code) → prompt → nonce (with an ID token) →
  *   max_age → display, claims, claims_locales → id_token_hint.
  */
-import { compactVerify } from 'jose';
+import { verifyOwnIdToken } from '../id-token.js';
 import { OAuthError, invalidRequest } from '../errors.js';
 import type { Params } from '../params.js';
 import type { Community, ResolvedClient } from '../../runtime/community-registry.js';
@@ -60,15 +60,9 @@ export interface ValidatedAuthorization {
 }
 
 async function hintedSubject(community: Community, hint: string): Promise<string> {
-  try {
-    // The hint may have expired (OIDC Core §3.1.2.1); its signature and issuer must be ours.
-    const { payload } = await compactVerify(hint, community.ownKeySet);
-    const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: unknown; sub?: unknown };
-    if (claims.iss !== community.issuer || typeof claims.sub !== 'string') throw new Error('foreign');
-    return claims.sub;
-  } catch {
-    throw invalidRequest('id_token_hint is not an ID token issued by this provider');
-  }
+  const claims = await verifyOwnIdToken(community, hint);
+  if (!claims) throw invalidRequest('id_token_hint is not an ID token issued by this provider');
+  return claims.sub;
 }
 
 export async function validateAuthorizationRequest(provider: Provider, community: Community, params: Params): Promise<ValidatedAuthorization> {
