@@ -30,7 +30,8 @@ import { errorPage } from '../ui/pages.js';
 import { notSignedInPage } from '../ui/session-pages.js';
 import { passkeyListPage, passkeyNeededPage, passkeyStepPage } from '../ui/passkey-pages.js';
 import { secondFactorFirstPage } from '../ui/mfa-pages.js';
-import { communityOf, formParams, noStore, sendPage } from './respond.js';
+import { communityOf, formParams, noStore, pageTranslator, sendPage } from './respond.js';
+import type { MessageId, Translator } from '../ui/i18n.js';
 
 /** The browser bundle, read once. Its URL carries a hash of the content, so a new version is a new URL. */
 const BUNDLE = readFileSync(path.join(path.dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle', 'index.umd.min.js'));
@@ -60,41 +61,42 @@ async function mayManagePasskeys(provider: Provider, community: Community, sessi
   return credentials.every((c) => Number(c.created_at) >= session.auth_time);
 }
 
-const formExpired = () => errorPage(400, 'invalid_request', 'The form expired. Please try again.');
+const formExpired = (tr: Translator) => errorPage(tr, 400, 'invalid_request', 'error.formExpired');
 
-async function renderAccount(provider: Provider, community: Community, session: SessionTable, cookie: string, reply: FastifyReply, error?: string) {
+async function renderAccount(provider: Provider, community: Community, session: SessionTable, cookie: string, reply: FastifyReply, tr: Translator, error?: MessageId) {
   const user = await findUserById(provider.db, community.id, session.user_id);
-  if (!user) return sendPage(reply, { ...notSignedInPage(community.name), status: 401 });
+  if (!user) return sendPage(reply, { ...notSignedInPage(tr, community.name), status: 401 });
   const passkeys = await userCredentials(provider.db, community.id, user.id);
   const options = await registrationOptions(provider, community, session, user);
   return sendPage(
     reply,
     passkeyListPage(
       {
+        tr,
         communityName: community.name,
         username: user.username,
         csrf: logoutCsrf(provider, cookie, 'passkeys'),
         passkeys: passkeys.map((p) => ({ id: p.id, name: p.name, createdAt: Number(p.created_at), lastUsedAt: p.last_used_at === null ? null : Number(p.last_used_at) })),
         options,
         scriptUrl: webauthnScriptUrl(community),
-        error,
+        ...(error ? { error } : {}),
       },
       error ? 400 : 200,
     ),
   );
 }
 
-async function renderStep(provider: Provider, community: Community, interaction: Interaction, reply: FastifyReply, error?: string) {
+async function renderStep(provider: Provider, community: Community, interaction: Interaction, reply: FastifyReply, tr: Translator, error?: MessageId) {
   const login = interaction.login;
-  if (!login) throw new InteractionError('Sign in with your password first.');
+  if (!login) throw new InteractionError('passkeyStep.passwordFirst');
   const options = await authenticationOptions(provider, community, interaction, login.userId);
-  if (!options) throw new InteractionError('Your account has no passkeys.');
+  if (!options) throw new InteractionError('passkeyStep.noPasskeys');
   const user = await findUserById(provider.db, community.id, login.userId);
   const clientName = interaction.client.metadata.client_name ?? interaction.client.metadata.client_id;
   return sendPage(
     reply,
     passkeyStepPage(
-      { clientName, username: user?.username ?? '', csrf: interaction.row.csrf, options, scriptUrl: webauthnScriptUrl(community), cancelUrl: interactionPath(community, interaction.row.uid), error },
+      { tr, clientName, username: user?.username ?? '', csrf: interaction.row.csrf, options, scriptUrl: webauthnScriptUrl(community), cancelUrl: interactionPath(community, interaction.row.uid), ...(error ? { error } : {}) },
       error ? 400 : 200,
     ),
   );
@@ -114,12 +116,13 @@ export function passkeyRoutes(app: FastifyInstance, provider: Provider): void {
   const account = async (request: FastifyRequest, reply: FastifyReply) => {
     const community = await communityOf(provider, request);
     const cookie = request.cookies[SESSION_COOKIE];
+    const tr = pageTranslator(request);
     const session = await currentSession(provider, community, cookie);
-    if (!session || !cookie) return sendPage(reply, { ...notSignedInPage(community.name), status: 401 });
-    if (!(await mayManagePasskeys(provider, community, session))) return sendPage(reply, (await hasActiveTotp(provider, session.user_id)) ? secondFactorFirstPage() : passkeyNeededPage());
-    if (request.method === 'GET') return renderAccount(provider, community, session, cookie, reply);
+    if (!session || !cookie) return sendPage(reply, { ...notSignedInPage(tr, community.name), status: 401 });
+    if (!(await mayManagePasskeys(provider, community, session))) return sendPage(reply, (await hasActiveTotp(provider, session.user_id)) ? secondFactorFirstPage(tr) : passkeyNeededPage(tr));
+    if (request.method === 'GET') return renderAccount(provider, community, session, cookie, reply, tr);
     const form = formParams(request);
-    if (!checkLogoutCsrf(provider, cookie, form.get('csrf'), 'passkeys')) return sendPage(reply, formExpired());
+    if (!checkLogoutCsrf(provider, cookie, form.get('csrf'), 'passkeys')) return sendPage(reply, formExpired(tr));
     noStore(reply);
     const action = form.get('action');
     const id = form.get('id') ?? '';
@@ -129,18 +132,18 @@ export function passkeyRoutes(app: FastifyInstance, provider: Provider): void {
       const result = await registerPasskey(provider, community, session, form.get('response'), passkeyName(form.get('name'), `Passkey ${count + 1}`));
       if (!result.ok) {
         provider.log.info({ ...log, reason: result.reason }, 'passkey registration refused');
-        return renderAccount(provider, community, session, cookie, reply, 'The passkey could not be added. Please try again.');
+        return renderAccount(provider, community, session, cookie, reply, tr, 'passkeys.addFailed');
       }
       provider.log.info({ ...log, credential: result.value.id }, 'passkey added');
     } else if (action === 'rename') {
       if (!(await renameCredential(provider.db, community.id, session.user_id, id, passkeyName(form.get('name'), 'Passkey')))) {
-        return sendPage(reply, errorPage(404, 'not_found', 'You have no such passkey.'));
+        return sendPage(reply, errorPage(tr, 404, 'not_found', 'passkeys.noSuch'));
       }
     } else if (action === 'remove') {
-      if (!(await removeCredential(provider.db, community.id, session.user_id, id))) return sendPage(reply, errorPage(404, 'not_found', 'You have no such passkey.'));
+      if (!(await removeCredential(provider.db, community.id, session.user_id, id))) return sendPage(reply, errorPage(tr, 404, 'not_found', 'passkeys.noSuch'));
       provider.log.info({ ...log, credential: id }, 'passkey removed');
     } else {
-      return sendPage(reply, errorPage(400, 'invalid_request', 'Unknown action.'));
+      return sendPage(reply, errorPage(tr, 400, 'invalid_request', 'passkeys.unknownAction'));
     }
     // Post/Redirect/Get: the list again on its own GET.
     return reply.redirect(accountPasskeysPath(community), 303);
@@ -152,15 +155,16 @@ export function passkeyRoutes(app: FastifyInstance, provider: Provider): void {
   const load = async (request: FastifyRequest) => {
     const community = await communityOf(provider, request);
     const { uid } = request.params as { uid: string };
-    return { community, interaction: await openInteraction(provider, community, uid, request.cookies[INTERACTION_COOKIE]) };
+    const interaction = await openInteraction(provider, community, uid, request.cookies[INTERACTION_COOKIE]);
+    return { community, interaction, tr: pageTranslator(request, interaction.request.ui_locales) };
   };
   // The same error pages as the interaction's own routes (http/interaction.ts).
   const guard = (handler: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>) => async (request: FastifyRequest, reply: FastifyReply) => {
     try {
       return await handler(request, reply);
     } catch (err) {
-      if (err instanceof InteractionError) return sendPage(reply, errorPage(400, 'invalid_request', err.message));
-      if (err instanceof OAuthError && err.status !== 404) return sendPage(reply, errorPage(err.status, err.error, err.description));
+      if (err instanceof InteractionError) return sendPage(reply, errorPage(pageTranslator(request), 400, 'invalid_request', err.messageId));
+      if (err instanceof OAuthError && err.status !== 404) return sendPage(reply, errorPage(pageTranslator(request), err.status, err.error, { text: err.description }));
       throw err;
     }
   };
@@ -168,22 +172,22 @@ export function passkeyRoutes(app: FastifyInstance, provider: Provider): void {
   const stepOpen = async (community: Community, interaction: Interaction) =>
     interaction.login !== undefined && ((await secondFactorNeed(provider, community, interaction.client, interaction.request, interaction.login))?.available.includes('fido') ?? false);
   app.get(step, guard(async (request, reply) => {
-    const { community, interaction } = await load(request);
+    const { community, interaction, tr } = await load(request);
     if (interaction.login && !(await stepOpen(community, interaction))) return reply.redirect(interactionPath(community, interaction.row.uid), 303);
-    return renderStep(provider, community, interaction, reply);
+    return renderStep(provider, community, interaction, reply, tr);
   }));
   app.post(step, guard(async (request, reply) => {
-    const { community, interaction } = await load(request);
+    const { community, interaction, tr } = await load(request);
     const form = formParams(request);
     checkCsrf(interaction, form.get('csrf'));
     noStore(reply);
     if (interaction.login && !(await stepOpen(community, interaction))) return reply.redirect(interactionPath(community, interaction.row.uid), 303);
     const login = interaction.login;
-    if (!login) throw new InteractionError('Sign in with your password first.');
+    if (!login) throw new InteractionError('passkeyStep.passwordFirst');
     const result = await authenticateWithPasskey(provider, community, interaction, login.userId, form.get('response'));
     if (!result.ok) {
       provider.log.info({ community: community.name, uid: interaction.row.uid, user: login.userId, reason: result.reason }, 'passkey authentication failed');
-      return renderStep(provider, community, interaction, reply, 'The passkey could not be verified. Please try again.');
+      return renderStep(provider, community, interaction, reply, tr, 'passkeyStep.failed');
     }
     await completeSecondFactor(provider, community, interaction, result.value);
     return continueSignIn(provider, request, reply, community, interaction);

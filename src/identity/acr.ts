@@ -70,7 +70,11 @@ export function isMultiFactor(amr: readonly string[]): boolean {
  * user has).
  */
 export function acrValuesDemandMfa(acrValues: string | undefined): boolean {
-  const levels = acrLevels(acrValues);
+  return levelsDemandMfa(acrLevels(acrValues));
+}
+
+/** Whether acr levels (acr_values, or an essential `acr` of the claims parameter) are met only by multi-factor. */
+export function levelsDemandMfa(levels: readonly string[]): boolean {
   return levels.some((v) => MULTI_FACTOR_ALIASES.has(v)) && !acrSatisfies(PASSWORD_ACR, levels);
 }
 

@@ -1,7 +1,8 @@
 /**
  * Second-factor policy: which factors a community allows (`mfa.allowed`: `otp` — TOTP and its recovery codes —,
  * `fido` — passkeys) and whether it requires one (`mfa.required`); a client's `mfa` overrides either; an
- * `acr_values` that demands multi-factor (identity/acr.ts) requires one for that request.
+ * `acr_values` or an essential `acr` (claims parameter) that demands multi-factor (identity/acr.ts) requires one for
+ * that request.
  *
  * When the second step is asked: whenever it is required, and whenever the user has an allowed factor enrolled —
  * a user who set up a second factor expects it to protect every sign-in, not only the ones an application asks for.
@@ -11,7 +12,8 @@ import type { Community, ResolvedClient } from '../runtime/community-registry.js
 import type { Provider } from '../runtime/provider.js';
 import type { AuthorizationRequest } from '../oauth/authorize/request.js';
 import { serviceSettingsOf } from '../service/community-settings.js';
-import { acrValuesDemandMfa, isMultiFactor } from './acr.js';
+import { acrValuesDemandMfa, isMultiFactor, levelsDemandMfa } from './acr.js';
+import { essentialAcrValues } from '../oauth/claims-request.js';
 import { hasActiveTotp } from './totp.js';
 import { userCredentials } from '../store/webauthn-credentials.js';
 import type { LoginState } from './sessions.js';
@@ -68,10 +70,10 @@ export interface SecondFactorNeed {
 }
 
 /** Undefined when the login may go on: it is multi-factor already, or no second factor is required nor enrolled. */
-export async function secondFactorNeed(provider: Provider, community: Community, client: ResolvedClient, request: Pick<AuthorizationRequest, 'acr_values'>, login: LoginState): Promise<SecondFactorNeed | undefined> {
+export async function secondFactorNeed(provider: Provider, community: Community, client: ResolvedClient, request: Pick<AuthorizationRequest, 'acr_values' | 'claims'>, login: LoginState): Promise<SecondFactorNeed | undefined> {
   if (isMultiFactor(login.amr)) return undefined;
   const policy = await mfaPolicy(provider, community, client);
-  const required = policy.required || acrValuesDemandMfa(request.acr_values);
+  const required = policy.required || acrValuesDemandMfa(request.acr_values) || levelsDemandMfa(essentialAcrValues(request.claims) ?? []);
   const enrolled = await enrolledFactors(provider, community, login.userId);
   const available = enrolled.filter((f) => policy.allowed.includes(f));
   if (!required && available.length === 0) return undefined;

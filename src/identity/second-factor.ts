@@ -18,7 +18,7 @@ import { spendRecoveryCode } from './recovery-codes.js';
  */
 export async function completeSecondFactor(provider: Provider, community: Community, interaction: Interaction, amr: string[]): Promise<LoginState> {
   const login = interaction.login;
-  if (!login) throw new InteractionError('Sign in with your password first.');
+  if (!login) throw new InteractionError('passkeyStep.passwordFirst');
   const methods = addMethods(login.amr, amr);
   const acr = acrAfterSecondFactor(methods, login.acr, interaction.request.acr_values);
   await provider.shortLived.updateSessionAuthentication(community.id, login.sid, methods, acr);

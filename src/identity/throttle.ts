@@ -12,6 +12,7 @@
 import { hmacSha256, safeEqual, sha256 } from '../keys/secrets.js';
 import type { Community } from '../runtime/community-registry.js';
 import type { Provider } from '../runtime/provider.js';
+import type { Message } from '../ui/i18n.js';
 
 export interface Attempt {
   community: Community;
@@ -84,7 +85,7 @@ export function isTrustedDevice(provider: Provider, community: Community, userna
 }
 
 /** "Try again in N minutes" for people. */
-export function retryMessage(retryAfter: number): string {
+export function retryMessage(retryAfter: number): Message {
   const minutes = Math.max(1, Math.ceil(retryAfter / 60));
-  return `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+  return minutes === 1 ? 'throttle.retryOne' : { id: 'throttle.retryMany', values: { minutes } };
 }

@@ -301,6 +301,18 @@ const upstreamLinks: Migration = {
 };
 
 /**
+ * The claims request parameter (OIDC Core §5.5) and claims_locales, kept with the authorization code, the refresh
+ * tokens and the access tokens of a grant so the ID tokens of later refreshes and UserInfo honour them.
+ */
+const requestedClaims: Migration = {
+  async up(db: Kysely<unknown>) {
+    for (const table of ['authorization_codes', 'refresh_tokens', 'access_tokens']) {
+      await db.schema.alterTable(table).addColumn('claims', 'text').execute();
+    }
+  },
+};
+
+/**
  * Second factors (identity/totp.ts, identity/recovery-codes.ts): a user's TOTP secret (sealed with the master key;
  * `confirmed_at` null while the enrolment waits for its first code; `last_step` the last accepted time step, so a
  * code is accepted once) and the user's one-time recovery codes (HMAC of the code; `used_at` once spent).
@@ -368,6 +380,7 @@ const migrations: Record<string, Migration> = {
   '0007_session_clients': sessionClients,
   '0008_pushed_requests': pushedRequests,
   '0009_failure_counters': failureCounters,
+  '0010_requested_claims': requestedClaims,
   '0011_second_factors': secondFactors,
   '0012_passkeys': passkeys,
 };

@@ -108,6 +108,8 @@ export interface AuthorizationCodeTable {
   acr: string | null;
   amr: string;
   sid: string | null;
+  /** The claims request parameter and claims_locales (oauth/claims-request.ts), JSON; from migration 0010. */
+  claims?: string | null;
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
@@ -124,6 +126,8 @@ export interface RefreshTokenTable {
   acr: string | null;
   amr: string;
   sid: string | null;
+  /** The claims request parameter and claims_locales (oauth/claims-request.ts), JSON; from migration 0010. */
+  claims?: string | null;
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
@@ -140,6 +144,8 @@ export interface AccessTokenTable {
   scope: string;
   format: string;
   auth_time: number | null;
+  /** The claims request parameter and claims_locales (oauth/claims-request.ts), JSON; from migration 0010. */
+  claims?: string | null;
   created_at: number;
   expires_at: number;
   revoked_at: number | null;

@@ -7,6 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { MULTI_FACTOR_ACR } from '../../src/identity/acr.js';
 import { decodeJwt } from 'jose';
 import { ALICE_PASSWORD, WEB_SECRET, postForm, startServer, type TestServer } from '../support/server.js';
 import { TestBrowser } from '../support/browser.js';
@@ -272,7 +273,7 @@ describe('passkeys over HTTP', () => {
     assert.equal(token.status, 200);
     const { id_token } = (await token.json()) as { id_token: string };
     assert.deepEqual(decodeJwt(id_token).amr, ['pwd', 'hwk', 'fido', 'mfa']);
-    assert.equal(decodeJwt(id_token).acr, 'urn:tessera:acr:mfa');
+    assert.equal(decodeJwt(id_token).acr, MULTI_FACTOR_ACR, 'password + passkey: the multi-factor acr (identity/acr.ts)');
     const row = (await stored()).find((c) => c.id === credential.id.toString('base64url'))!;
     assert.equal(Number(row.counter), credential.counter);
     assert.ok(row.last_used_at);
