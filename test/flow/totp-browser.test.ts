@@ -23,6 +23,8 @@ describe('headless Chromium: TOTP enrolment on the account page, then password +
   let callback: CallbackServer;
   let browser: Browser;
   const shots = screenshots();
+  /** alice's TOTP key and an unused recovery code, from the first test (the second one signs in with them). */
+  const SECRET = { key: '', recoveryCode: '' };
 
   before(async () => {
     browser = await launchChromium();
@@ -37,8 +39,8 @@ describe('headless Chromium: TOTP enrolment on the account page, then password +
     shots.cleanup();
   });
 
-  const authorize = (challenge: string) =>
-    authorizeUrl(server.issuer, { client_id: CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: callback.redirectUri, state: 'browser-state', nonce: 'browser-nonce', code_challenge: challenge, code_challenge_method: 'S256' });
+  const authorize = (challenge: string, extra: Record<string, string> = {}) =>
+    authorizeUrl(server.issuer, { client_id: CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: callback.redirectUri, state: 'browser-state', nonce: 'browser-nonce', code_challenge: challenge, code_challenge_method: 'S256', ...extra });
 
   const signInWithPassword = async (page: Page) => {
     await page.getByLabel('Username').fill('alice');
@@ -72,6 +74,8 @@ describe('headless Chromium: TOTP enrolment on the account page, then password +
     await page.getByRole('button', { name: 'Turn on' }).click();
     await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
     assert.equal(await page.locator('code.recovery-code').count(), 10);
+    SECRET.key = shownKey;
+    SECRET.recoveryCode = await page.locator('code.recovery-code').first().innerText();
     await shots.take(t, page, 'totp-recovery-codes');
     await page.getByRole('link', { name: 'Back to security settings' }).click();
     await page.getByText('Authenticator app: on.').waitFor();
@@ -116,5 +120,38 @@ describe('headless Chromium: TOTP enrolment on the account page, then password +
     const { payload } = await jwtVerify(id_token, createRemoteJWKSet(new URL(`${server.issuer}/v1/jwks`)), { issuer: server.issuer, audience: CLIENT_ID });
     assert.deepEqual(payload.amr, ['pwd', 'otp', 'mfa']);
     assert.equal(payload.acr, 'urn:tessera:acr:mfa');
+  });
+
+  it('the second step and the recovery-code form in German (ui_locales=de), then on to the client', async (t) => {
+    // alice has TOTP since the previous test.
+    server.clock.advance(30);
+    const context = await browser.newContext({ viewport: { width: 900, height: 720 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    const seen = watch(page);
+    await page.goto(authorize(pkcePair().challenge, { ui_locales: 'de' }));
+    await page.getByLabel('Benutzername').fill('alice');
+    await page.getByLabel('Passwort').fill(ALICE_PASSWORD);
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await page.getByRole('heading', { name: 'Bestätigung in zwei Schritten' }).waitFor();
+    assert.equal(await page.locator('html').getAttribute('lang'), 'de');
+    assert.equal(await page.title(), 'Bestätigung in zwei Schritten');
+    await page.getByText('Geben Sie den 6-stelligen Code aus Ihrer Authenticator-App ein.').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Bestätigen' }).count(), 1);
+    assert.equal(await page.getByRole('button', { name: 'Abbrechen' }).count(), 1);
+    assert.equal(await page.getByText('Two-step verification').count(), 0, 'no English left on the page');
+    await shots.take(t, page, 'totp-second-step-de');
+    await page.getByLabel('Code', { exact: true }).fill('000000' === totpAt(SECRET.key, server.clock.now()) ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Bestätigen' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Dieser Code ist ungültig' }).waitFor();
+    await page.getByRole('link', { name: 'Stattdessen einen Wiederherstellungscode verwenden' }).click();
+    await page.getByLabel('Wiederherstellungscode').waitFor();
+    await page.getByText('Geben Sie einen Ihrer Wiederherstellungscodes ein. Jeder Code gilt nur einmal.').waitFor();
+    assert.equal(await page.locator('html').getAttribute('lang'), 'de');
+    await page.getByLabel('Wiederherstellungscode').fill(SECRET.recoveryCode);
+    await page.getByRole('button', { name: 'Bestätigen' }).click();
+    await page.waitForURL((u) => u.href.startsWith(callback.redirectUri));
+    assert.deepEqual(seen.consoleErrors.filter((e) => !/status of 401/.test(e)), []);
+    await context.close();
   });
 });
