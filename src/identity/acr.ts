@@ -23,8 +23,18 @@ export function achievedAcr(amr: readonly string[], fallback: string | null = nu
   return null;
 }
 
-/** Levels in increasing strength: a stronger achieved acr satisfies a request for a weaker one. */
-const STRENGTH: Readonly<Record<string, number>> = { [PASSWORD_ACR]: 1, [MULTI_FACTOR_ACR]: 2 };
+/*
+ * Second factors (identity/second-factor.ts, identity/mfa-policy.ts). Other names RPs use for the multi-factor
+ * level are accepted in acr_values and echoed in the ID token: REFEDS MFA and PAPE's multi-factor policy.
+ */
+const MULTI_FACTOR_ALIASES: ReadonlySet<string> = new Set([
+  MULTI_FACTOR_ACR,
+  'https://refeds.org/profile/mfa',
+  'http://schemas.openid.net/pape/policies/2007/06/multi-factor',
+]);
+
+/** Levels in increasing strength: a stronger achieved acr satisfies a request for a weaker one (or an alias of it). */
+const STRENGTH: Readonly<Record<string, number>> = { [PASSWORD_ACR]: 1, ...Object.fromEntries([...MULTI_FACTOR_ALIASES].map((v) => [v, 2])) };
 
 /** Whether `achieved` meets one of `requested` (exact match, or a stronger Tessera level). */
 export function acrSatisfies(achieved: string | null, requested: readonly string[]): boolean {
@@ -45,16 +55,6 @@ export function requestedTenant(acrValues: string | undefined): string | undefin
   const entry = (acrValues ?? '').split(' ').find((v) => v.startsWith('tenant:') && v.length > 'tenant:'.length);
   return entry?.slice('tenant:'.length);
 }
-
-/*
- * Second factors (identity/second-factor.ts, identity/mfa-policy.ts). Other names RPs use for the multi-factor
- * level are accepted in acr_values and echoed in the ID token: REFEDS MFA and PAPE's multi-factor policy.
- */
-const MULTI_FACTOR_ALIASES: ReadonlySet<string> = new Set([
-  MULTI_FACTOR_ACR,
-  'https://refeds.org/profile/mfa',
-  'http://schemas.openid.net/pape/policies/2007/06/multi-factor',
-]);
 
 /** Levels published in discovery (`acr_values_supported`). */
 export const ACR_VALUES_SUPPORTED = [PASSWORD_ACR, MULTI_FACTOR_ACR] as const;

@@ -243,6 +243,36 @@ describe('second factors', () => {
     assert.match(mfaOnly.html, /Set up two-step verification/);
   });
 
+  it('an essential multi-factor acr (claims parameter) steps up on the same session; the account chooser leads to the second step', async () => {
+    nextStep();
+    const browser = new TestBrowser();
+    // carol signs in with the password and abandons the second step; bob signs in on the same browser (carol stays listed).
+    const abandoned = await submit(browser, await begin(browser, server.issuer, 'first-party'), { username: 'carol', password: PASSWORD });
+    assert.match(abandoned.html, /Two-step verification/);
+    const another = await begin(browser, server.issuer, 'first-party', { prompt: 'login' });
+    assert.ok((await submit(browser, another, { username: 'bob', password: 'bob-password-1234' })).redirect?.searchParams.get('code'));
+
+    // The chooser: picking carol (password-only session, TOTP enrolled) goes to her second step, not to the client.
+    const chooser = await begin(browser, server.issuer, 'first-party', { prompt: 'select_account' });
+    const carolItem = chooser.html.split('<li>').find((item) => />carol</.test(item));
+    const carolSid = carolItem && /name="account" value="([^"]+)"/.exec(carolItem)?.[1];
+    assert.ok(carolSid, chooser.html.slice(0, 800));
+    const chosen = await submit(browser, chooser, { account: carolSid });
+    assert.match(chosen.html, /Enter the 6-digit code/);
+    assert.doesNotMatch(chosen.html, /name="password"/);
+
+    // Now carol is current: an essential multi-factor acr is a step-up on her session (no password), silent → interaction_required.
+    const essential = JSON.stringify({ id_token: { acr: { essential: true, values: [ACR_MFA] } } });
+    assert.equal((await begin(browser, server.issuer, 'first-party', { claims: essential, prompt: 'none' })).redirect?.searchParams.get('error'), 'interaction_required');
+    const stepUp = await begin(browser, server.issuer, 'first-party', { claims: essential });
+    assert.match(stepUp.html, /Enter the 6-digit code/);
+    assert.doesNotMatch(stepUp.html, /name="password"/);
+    const done = await submit(browser, stepUp, { code: totpAt(CAROL_SECRET, server.clock.now()) });
+    const idToken = await idTokenOf(server.issuer, 'first-party', done.redirect, stepUp.verifier);
+    assert.equal(idToken.acr, ACR_MFA);
+    assert.deepEqual(idToken.amr, ['pwd', 'otp', 'mfa']);
+  });
+
   it('provisioning: totp_secret must be base32 of at least 80 bits; it is sealed; the same file twice changes nothing', async () => {
     const bad = (secret: string) => ({ communities: [{ name: 'acme', users: [{ username: 'carol', totp_secret: secret }] }] });
     for (const secret of ['not base32!', 'JBSWY3DP', 'JBSWY3DPEHPK3PX1']) {
