@@ -13,27 +13,12 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { ALICE_PASSWORD, WEB_SECRET, basic, fixture, postForm, startServer, type TestServer } from '../support/server.js';
+import { ALICE_PASSWORD, WEB_SECRET, basic, fixtureWithNotes, postForm, startServer, type TestServer } from '../support/server.js';
 import { authorizeUrl, pkcePair } from '../support/flows.js';
 import { launchChromium, screenshots, startCallbackServer, watch, type CallbackServer } from '../support/chromium.js';
 
 const CLIENT_ID = 'notes';
 const CLIENT_NAME = 'Acme Notes';
-
-function provisioning(redirectUri: string): Record<string, unknown> {
-  const doc = fixture(redirectUri) as { communities: { clients: Record<string, unknown>[] }[] };
-  doc.communities[0]!.clients.push({
-    client_id: CLIENT_ID,
-    client_name: CLIENT_NAME,
-    client_secret: WEB_SECRET,
-    redirect_uris: [redirectUri],
-    grant_types: ['authorization_code'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-    scope: 'openid profile email',
-  });
-  return doc;
-}
 
 const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent || null);
 
@@ -47,7 +32,7 @@ describe('headless Chromium through the login and consent pages', () => {
   before(async () => {
     browser = await launchChromium();
     callback = await startCallbackServer();
-    server = await startServer({ provisioning: provisioning(callback.redirectUri) });
+    server = await startServer({ provisioning: fixtureWithNotes(callback.redirectUri) });
   });
 
   after(async () => {

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { ALICE_PASSWORD, WEB_SECRET, fixture, startServer, type TestServer } from '../support/server.js';
+import { ALICE_PASSWORD, fixtureWithNotes, startServer, type TestServer } from '../support/server.js';
 import { authorizeUrl, pkcePair } from '../support/flows.js';
 import { launchChromium, screenshots, startCallbackServer, watch, type CallbackServer } from '../support/chromium.js';
 
@@ -19,21 +19,13 @@ describe('headless Chromium through the session list and logout pages', () => {
   before(async () => {
     browser = await launchChromium();
     rp = await startCallbackServer();
-    const doc = fixture(rp.redirectUri) as { communities: { clients: Record<string, unknown>[] }[] };
-    doc.communities[0]!.clients.push({
-      client_id: 'notes',
-      client_name: 'Acme Notes',
-      client_secret: WEB_SECRET,
-      redirect_uris: [rp.redirectUri],
+    server = await startServer({ provisioning: fixtureWithNotes(rp.redirectUri, {
       post_logout_redirect_uris: [`${rp.origin}/bye`],
       frontchannel_logout_uri: `${rp.origin}/front`,
       frontchannel_logout_session_required: true,
-      grant_types: ['authorization_code'],
-      token_endpoint_auth_method: 'client_secret_basic',
       scope: 'openid profile',
       skip_consent: true,
-    });
-    server = await startServer({ provisioning: doc });
+    }) });
   });
   after(async () => {
     await browser?.close();

@@ -11,26 +11,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { ALICE_PASSWORD, WEB_SECRET, basic, fixture, postForm, startServer, type TestServer } from '../support/server.js';
+import { ALICE_PASSWORD, WEB_SECRET, basic, fixtureWithNotes, postForm, startServer, type TestServer } from '../support/server.js';
 import { authorizeUrl, pkcePair } from '../support/flows.js';
 import { launchChromium, screenshots, startCallbackServer, watch, type CallbackServer } from '../support/chromium.js';
 
 const CLIENT_ID = 'notes';
-
-function provisioning(redirectUri: string): Record<string, unknown> {
-  const doc = fixture(redirectUri) as { communities: { clients: Record<string, unknown>[] }[] };
-  doc.communities[0]!.clients.push({
-    client_id: CLIENT_ID,
-    client_name: 'Acme Notes',
-    client_secret: WEB_SECRET,
-    redirect_uris: [redirectUri],
-    grant_types: ['authorization_code'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-    scope: 'openid profile email',
-  });
-  return doc;
-}
 
 async function addAuthenticator(cdp: CDPSession): Promise<string> {
   const { authenticatorId } = (await cdp.send('WebAuthn.addVirtualAuthenticator', {
@@ -51,7 +36,7 @@ describe('passkeys in headless Chromium (virtual authenticator)', () => {
   before(async () => {
     browser = await launchChromium();
     callback = await startCallbackServer();
-    server = await startServer({ provisioning: provisioning(callback.redirectUri), publicHost: 'localhost' });
+    server = await startServer({ provisioning: fixtureWithNotes(callback.redirectUri), publicHost: 'localhost' });
     context = await browser.newContext({ viewport: { width: 900, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);

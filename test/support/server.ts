@@ -88,6 +88,25 @@ export function fixture(redirectUri = 'http://127.0.0.1:7777/cb'): Record<string
   };
 }
 
+/**
+ * The fixture plus "Acme Notes" (`notes`), a confidential web client that asks for consent and redirects to
+ * `redirectUri` — the relying party of the browser tests. `extra` adds or overrides its metadata.
+ */
+export function fixtureWithNotes(redirectUri: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const doc = fixture(redirectUri) as { communities: { clients: Record<string, unknown>[] }[] };
+  doc.communities[0]!.clients.push({
+    client_id: 'notes',
+    client_name: 'Acme Notes',
+    client_secret: WEB_SECRET,
+    redirect_uris: [redirectUri],
+    grant_types: ['authorization_code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    scope: 'openid profile email',
+    ...extra,
+  });
+  return doc;
+}
+
 export interface TestServer {
   base: string;
   issuer: string;
