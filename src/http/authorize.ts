@@ -17,12 +17,16 @@ import { communityOf, cookieOptions, formParams, noStore, queryParams, sendPage 
 import { PROOF_PARAM } from '../service/proof-of-authentication.js';
 import { externalLoginLocation } from '../service/community-settings.js';
 import { proofOfAuthenticationResponse } from './proof-of-authentication.js';
+import { eamAuthorizeResponse } from './eam.js';
 
 export function authorizeRoutes(app: FastifyInstance, provider: Provider): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const community = await communityOf(provider, request);
     try {
       const sent = request.method === 'POST' ? formParams(request) : queryParams(request);
+      // Microsoft Entra external authentication (issue 7): an EAM client's requests follow their own contract.
+      const eam = await eamAuthorizeResponse(provider, community, sent, reply);
+      if (eam) return eam;
       // Service API (issue 6): a sign-in vouched for by a trusted authenticator (plain form parameters, as the
       // client libraries send them); without it the usual flow.
       if (request.method === 'POST' && sent.has(PROOF_PARAM)) return await proofOfAuthenticationResponse(provider, community, sent, reply);

@@ -18,6 +18,7 @@ import { consentPage, errorPage, loginPage } from '../ui/pages.js';
 import { OAuthError } from '../oauth/errors.js';
 import { communityOf, cookieOptions, formParams, noStore, sendPage } from './respond.js';
 import { upstreamButtonsFor } from './upstream.js';
+import { eamInteractionPage, eamInteractionSubmit } from './eam.js';
 
 async function render(provider: Provider, community: Community, interaction: Interaction, reply: FastifyReply, error?: string, username?: string) {
   const clientName = interaction.client.metadata.client_name ?? interaction.client.metadata.client_id;
@@ -48,11 +49,13 @@ export function interactionRoutes(app: FastifyInstance, provider: Provider): voi
 
   app.get(path, guard(async (request, reply) => {
     const { community, interaction } = await load(request);
+    if (interaction.row.eam) return eamInteractionPage(provider, community, interaction, reply);
     return render(provider, community, interaction, reply);
   }));
 
   app.post(path, guard(async (request, reply) => {
     const { community, interaction } = await load(request);
+    if (interaction.row.eam) return eamInteractionSubmit(provider, community, interaction, request, reply);
     const form = formParams(request);
     checkCsrf(interaction, form.get('csrf'));
     noStore(reply);

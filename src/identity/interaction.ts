@@ -34,7 +34,8 @@ export interface Interaction {
   login: LoginState | undefined;
 }
 
-export async function startInteraction(provider: Provider, community: Community, request: AuthorizationRequest, login: LoginState | undefined): Promise<{ uid: string; browserToken: string }> {
+/** `eam`: the context of an Entra EAM request (eam/context.ts), which such an interaction is finished by (eam/finish.ts). */
+export async function startInteraction(provider: Provider, community: Community, request: AuthorizationRequest, login: LoginState | undefined, eam?: string): Promise<{ uid: string; browserToken: string }> {
   const now = provider.clock.now();
   const uid = randomToken(16);
   const browserToken = randomToken(32);
@@ -49,6 +50,7 @@ export async function startInteraction(provider: Provider, community: Community,
     amr: login ? JSON.stringify(login.amr) : null,
     sid: login?.sid ?? null,
     acr: login?.acr ?? null,
+    ...(eam !== undefined ? { eam } : {}),
     created_at: now,
     expires_at: now + provider.config.lifetimes.interaction,
     consumed_at: null,
@@ -101,6 +103,8 @@ export async function needsConsent(provider: Provider, community: Community, int
 export async function finishInteraction(provider: Provider, community: Community, interaction: Interaction, decision: 'allow' | 'deny'): Promise<string> {
   const { request, client, login } = interaction;
   const now = provider.clock.now();
+  // An Entra EAM interaction ends with an ID token by form_post (eam/finish.ts), never with a code.
+  if (interaction.row.eam) throw new InteractionError('This sign-in request cannot be completed here.');
   if (!(await provider.shortLived.consumeInteraction(interaction.row.uid, now))) throw new InteractionError('This sign-in request was already completed.');
   if (decision === 'deny' || !login) {
     return errorRedirect(request.redirect_uri, community.issuer, new OAuthError('access_denied', 'the user denied the request'), request.state);

@@ -14,6 +14,7 @@ import type { ClientTable, UpstreamProviderTable, UserTable } from '../store/sch
 import { bumpRevision } from '../store/communities.js';
 import { announceChange } from '../runtime/change-watcher.js';
 import { mergeCommunitySettings, prepareServiceCredentials } from './service-api.js';
+import { mergeEamSetting, pendingExternalIds, writeExternalIds } from './eam.js';
 
 export interface ApplySummary {
   created: string[];
@@ -31,6 +32,8 @@ interface PreparedCommunity {
   clientRows: { row: ClientTable; action: 'insert' | 'update' }[];
   userRows: { row: UserTable; action: 'insert' | 'update' }[];
   upstreamRows: { row: UpstreamProviderTable; action: 'insert' | 'update' }[];
+  /** Entra identities to link, per user id (provisioning/eam.ts). */
+  externalIds: { userId: string; links: Awaited<ReturnType<typeof pendingExternalIds>> }[];
 }
 
 /** What is stored of an upstream besides its name, issuer, client id and secret. */
@@ -110,18 +113,25 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
     }
 
     const userRows: { row: UserTable; action: 'insert' | 'update' }[] = [];
+    const externalIds: PreparedCommunity['externalIds'] = [];
     for (const spec of community.users) {
       const current = existing
         ? await db.selectFrom('users').selectAll().where('community_id', '=', communityId).where('username', '=', spec.username).executeTakeFirst()
         : undefined;
       const claims = JSON.stringify(spec.claims);
       const passwordHash = await preparePassword(spec, current?.password_hash ?? null, config.passwordHashCost);
+      const userId = current?.id ?? randomUUID();
+      const links = await pendingExternalIds(db, existing ? communityId : undefined, spec.external_ids ?? [], userId);
+      if (links.length > 0) {
+        externalIds.push({ userId, links });
+        summary.updated.push(`${community.name}/user/${spec.username}/external_ids`);
+      }
       if (current && current.claims === claims && current.password_hash === passwordHash) {
-        summary.unchanged++;
+        if (links.length === 0) summary.unchanged++;
         continue;
       }
       const row: UserTable = {
-        id: current?.id ?? randomUUID(),
+        id: userId,
         community_id: communityId,
         username: spec.username,
         password_hash: passwordHash,
@@ -156,12 +166,12 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
       upstreamRows.push({ row, action: current ? 'update' : 'insert' });
       (current ? summary.updated : summary.created).push(`${community.name}/upstream/${spec.name}`);
     }
-    const merged = mergeCommunitySettings(existing?.settings ?? '{}', community);
+    const merged = mergeEamSetting(mergeCommunitySettings(existing?.settings ?? '{}', community), community.eam);
     const settings = !existing || merged !== existing.settings ? merged : undefined;
     if (existing && settings !== undefined) summary.updated.push(`${community.name}/settings`);
     if (!existing) summary.created.push(community.name);
-    else if (clientRows.length === 0 && userRows.length === 0 && upstreamRows.length === 0 && settings === undefined) summary.unchanged++;
-    prepared.push({ name: community.name, communityId, isNew: !existing, settings, keys, clientRows, userRows, upstreamRows });
+    else if (clientRows.length === 0 && userRows.length === 0 && upstreamRows.length === 0 && externalIds.length === 0 && settings === undefined) summary.unchanged++;
+    prepared.push({ name: community.name, communityId, isNew: !existing, settings, keys, clientRows, userRows, upstreamRows, externalIds });
   }
   const credentials = await prepareServiceCredentials(provider, file, now);
   summary.created.push(...credentials.created);
@@ -207,6 +217,7 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
             .where('id', '=', row.id)
             .execute();
       }
+      for (const { userId, links } of c.externalIds) await writeExternalIds(trx, c.communityId, userId, links, now);
     }
   });
   for (const c of prepared) await announceChange(provider, c.name);
