@@ -1,0 +1,193 @@
+/**
+ * Microsoft Entra external authentication (issue 7) over HTTP, against a fake Entra on 127.0.0.1 and a Tessera whose
+ * public URL is https (Entra's rule): the authorize POST Entra's page makes, hint failures answered by form_post,
+ * the interaction (who is signing in, the second factor, cancel, replay), the service-authenticated eam-context,
+ * and discovery/JWKS as Entra reads them.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, postForm, type TestServer } from '../support/server.js';
+import { OTHER_LICENSE, SYSTEM_LICENSE, ServiceClient } from '../support/service-client.js';
+import { TestBrowser, hiddenInputs } from '../support/browser.js';
+import { startFakeEntra, type FakeEntra } from '../support/fake-entra.js';
+import { ACME_LICENSE, ALICE_OID, APP_ID, BOB_OID, ENTRA_CALLBACK, OTHER_TENANT, TENANT, eamProvisioning, entraForm, formPost } from '../support/eam.js';
+
+const PUBLIC_URL = 'https://tessera.example';
+
+describe('Entra external authentication method', () => {
+  let entra: FakeEntra;
+  let server: TestServer;
+  let service: ServiceClient;
+  let authorizeUrl: string;
+  let issuer: string;
+
+  before(async () => {
+    entra = await startFakeEntra();
+    server = await startServer({
+      provisioning: eamProvisioning({ metadataUrl: entra.metadataUrl }),
+      env: { PUBLIC_URL, EAM_JWKS_REFETCH_COOLDOWN_MS: '0' },
+    });
+    service = new ServiceClient(server);
+    authorizeUrl = `${server.base}/oauth2/community/acme/v1/authorize`;
+    issuer = `${PUBLIC_URL}/oauth2/community/acme`;
+  });
+  after(async () => {
+    await server.close();
+    await entra.close();
+  });
+
+  const hint = (input: { tid?: string; aud?: string; age?: number; claims?: Record<string, unknown>; key?: 'current' | 'stranger'; alg?: 'RS256' | 'PS256' } = {}) =>
+    entra.hint({ tid: input.tid ?? TENANT, aud: input.aud ?? APP_ID, now: server.clock.now(), claims: { oid: ALICE_OID, sub: 'pairwise-alice', ...input.claims }, ...(input.age !== undefined ? { age: input.age } : {}), ...(input.key ? { key: input.key } : {}), ...(input.alg ? { alg: input.alg } : {}) });
+
+  /** Entra's page POSTs the form; the browser lands on the interaction page. */
+  const start = async (browser: TestBrowser, form: Record<string, string>) => {
+    const response = await browser.post(authorizeUrl, form);
+    assert.equal(response.status, 303, await response.clone().text());
+    const location = new URL(response.headers.get('location')!, server.base).href;
+    assert.match(location, /\/oauth2\/community\/acme\/v1\/interaction\/[A-Za-z0-9_-]+$/);
+    return { location, uid: location.split('/').at(-1)! };
+  };
+
+  /** A refused request: a form_post page back to Entra with error, error_description and state. */
+  const refused = async (form: Record<string, string>, error: string, description?: RegExp) => {
+    const response = await postForm(authorizeUrl, form);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /text\/html/);
+    const { action, fields } = formPost(await response.text());
+    assert.equal(action, ENTRA_CALLBACK);
+    assert.equal(fields.error, error);
+    assert.equal(fields.state, form.state);
+    assert.equal(fields.id_token, undefined);
+    if (description) assert.match(fields.error_description ?? '', description);
+  };
+
+  it('discovery and JWKS meet Entra’s rules: https issuer, RS256, every JWK with x5c', async () => {
+    const doc = (await (await fetch(`${server.base}/oauth2/community/acme/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    assert.equal(doc.issuer, issuer);
+    assert.equal(doc.authorization_endpoint, `${issuer}/v1/authorize`);
+    assert.ok((doc.id_token_signing_alg_values_supported as string[]).includes('RS256'));
+    assert.ok((doc.scopes_supported as string[]).includes('openid'));
+    const jwks = (await (await fetch(`${server.base}/oauth2/community/acme/v1/jwks`)).json()) as { keys: Record<string, unknown>[] };
+    assert.ok(jwks.keys.some((k) => k.alg === 'RS256'));
+    for (const key of jwks.keys) assert.ok(Array.isArray(key.x5c) && key.x5c.length > 0, `kid ${String(key.kid)} has no x5c`);
+  });
+
+  it('a valid request starts an interaction that shows who is signing in; eam-context gives its oid and tid', async () => {
+    const browser = new TestBrowser();
+    const { location, uid } = await start(browser, entraForm(await hint(), { response_type: 'Id_token', ignored_parameter: 'x', login_hint: 'nobody' }));
+    const page = await browser.get(location);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /alice/);
+    assert.match(html, /alice@contoso\.example/);
+    assert.doesNotMatch(html, new RegExp(ALICE_OID), 'the oid is never sent to the browser');
+    const context = await service.call('GET', `/oauth2/community/acme/v1/interaction/${uid}/eam-context`, ACME_LICENSE);
+    assert.equal(context.status, 200);
+    assert.deepEqual(await context.json(), { oid: ALICE_OID, tid: TENANT });
+    const system = await service.call('GET', `/oauth2/community/acme/v1/interaction/${uid}/eam-context`, SYSTEM_LICENSE);
+    assert.equal(system.status, 200);
+  });
+
+  it('refuses a hint of another tenant, for another audience, with a foreign signature, PS256, or a stale iat', async () => {
+    await refused(entraForm(await hint({ tid: OTHER_TENANT })), 'invalid_request', /tenant/);
+    await refused(entraForm(await hint({ aud: 'ffffffff-bbbb-cccc-dddd-eeeeeeeeeeee' })), 'invalid_request', /aud/);
+    await refused(entraForm(await hint({ key: 'stranger' })), 'invalid_request', /signature/);
+    await refused(entraForm(await hint({ alg: 'PS256' })), 'invalid_request', /RS256/);
+    await refused(entraForm(await hint({ age: 601 })), 'invalid_request', /fresh/);
+    await refused(entraForm('not-a-jwt'), 'invalid_request');
+  });
+
+  it('fetches Entra’s keys again for a kid it has not seen', async () => {
+    await start(new TestBrowser(), entraForm(await hint()));
+    const fetches = entra.jwksFetches();
+    await entra.rotate();
+    await start(new TestBrowser(), entraForm(await hint()));
+    assert.equal(entra.jwksFetches(), fetches + 1);
+  });
+
+  it('refuses what the EAM contract does not allow, back to Entra by form_post', async () => {
+    const good = await hint();
+    await refused(entraForm(good, { response_type: 'code' }), 'unsupported_response_type');
+    await refused(entraForm(good, { response_mode: 'query' }), 'invalid_request', /form_post/);
+    await refused(entraForm(good, { scope: 'profile' }), 'invalid_request', /openid/);
+    await refused(entraForm(good, { nonce: '' }), 'invalid_request', /nonce/);
+    await refused(entraForm(good, { claims: 'not json' }), 'invalid_request', /claims/);
+    await refused(entraForm(good, { claims: JSON.stringify({ id_token: { acr: { values: ['knowledge'] } } }) }), 'access_denied');
+    await refused(entraForm(good, { claims: JSON.stringify({ id_token: { acr: { values: ['possession'] }, amr: { values: ['sms'] } } }) }), 'access_denied');
+    await refused(entraForm(good, { id_token_hint: '' }), 'invalid_request', /id_token_hint/);
+  });
+
+  it('an Entra identity linked to nobody is refused (access_denied), and so is a username match the community does not allow', async () => {
+    await refused(entraForm(await hint({ claims: { oid: BOB_OID } })), 'access_denied', /no account/);
+    await refused(entraForm(await hint({ claims: { oid: BOB_OID, preferred_username: 'carol@contoso.example' } })), 'access_denied');
+  });
+
+  it('an untrusted client or redirect_uri gets an error page, never a form_post', async () => {
+    const good = await hint();
+    const wrongRedirect = await postForm(authorizeUrl, entraForm(good, { redirect_uri: 'https://attacker.example/cb' }));
+    assert.equal(wrongRedirect.status, 400);
+    assert.doesNotMatch(await wrongRedirect.text(), /attacker\.example/);
+    const noRedirect = await postForm(authorizeUrl, entraForm(good, { redirect_uri: '' }));
+    assert.equal(noRedirect.status, 400);
+  });
+
+  it('cancel answers access_denied by form_post, once: the interaction cannot be used again', async () => {
+    const browser = new TestBrowser();
+    const { location } = await start(browser, entraForm(await hint()));
+    const form = hiddenInputs(await (await browser.get(location)).text());
+    const cancelled = await browser.post(location, { csrf: form.csrf!, step: 'cancel' });
+    assert.equal(cancelled.status, 200);
+    const { action, fields } = formPost(await cancelled.text());
+    assert.equal(action, ENTRA_CALLBACK);
+    assert.deepEqual([fields.error, fields.state], ['access_denied', 'state-from-entra']);
+    const again = await browser.post(location, { csrf: form.csrf!, step: 'cancel' });
+    assert.equal(again.status, 400);
+    assert.doesNotMatch(await again.text(), /<form[^>]*action=/);
+  });
+
+  it('the interaction is bound to the browser and its forms to the CSRF token', async () => {
+    const browser = new TestBrowser();
+    const { location } = await start(browser, entraForm(await hint()));
+    const stranger = await new TestBrowser().get(location);
+    assert.equal(stranger.status, 400);
+    const forged = await browser.post(location, { csrf: 'forged', step: 'cancel' });
+    assert.equal(forged.status, 400);
+  });
+
+  describe('eam-context', () => {
+    let uid: string;
+    before(async () => {
+      ({ uid } = await start(new TestBrowser(), entraForm(await hint())));
+    });
+    const path = (community: string, id: string) => `/oauth2/community/${community}/v1/interaction/${id}/eam-context`;
+
+    it('401 with WWW-Authenticate without credentials, with bad ones, and with the plain scheme', async () => {
+      const none = await fetch(`${server.base}${path('acme', uid)}`);
+      assert.equal(none.status, 401);
+      assert.ok(none.headers.get('www-authenticate'));
+      const headers = await service.headers(ACME_LICENSE);
+      const bad = await fetch(`${server.base}${path('acme', uid)}`, { headers: { ...headers, licensekey: headers.requestid! } });
+      assert.equal(bad.status, 401);
+      assert.ok(bad.headers.get('www-authenticate'));
+      const replayed = await fetch(`${server.base}${path('acme', uid)}`, { headers });
+      assert.equal(replayed.status, 200, 'the first use of these headers');
+      assert.equal((await fetch(`${server.base}${path('acme', uid)}`, { headers })).status, 401, 'a replayed requestid');
+      const plain = await fetch(`${server.base}${path('acme', uid)}`, { headers: { license: ACME_LICENSE } });
+      assert.equal(plain.status, 401);
+    });
+
+    it('404 for another community’s path or license, an unknown uid, a non-EAM interaction and a finished one', async () => {
+      assert.equal((await service.call('GET', path('other', uid), SYSTEM_LICENSE)).status, 404);
+      assert.equal((await service.call('GET', path('acme', uid), OTHER_LICENSE)).status, 404);
+      assert.equal((await service.call('GET', path('acme', 'no-such-uid'), ACME_LICENSE)).status, 404);
+      const code = await fetch(`${server.base}/oauth2/community/acme/v1/authorize?client_id=web&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('http://127.0.0.1:7777/cb')}&state=s`, { redirect: 'manual' });
+      const plainUid = code.headers.get('location')!.split('/').at(-1)!;
+      assert.equal((await service.call('GET', path('acme', plainUid), ACME_LICENSE)).status, 404);
+      const browser = new TestBrowser();
+      const started = await start(browser, entraForm(await hint()));
+      const form = hiddenInputs(await (await browser.get(started.location)).text());
+      await browser.post(started.location, { csrf: form.csrf!, step: 'cancel' });
+      assert.equal((await service.call('GET', path('acme', started.uid), ACME_LICENSE)).status, 404);
+    });
+  });
+});
