@@ -191,3 +191,62 @@ describe('Entra external authentication method', () => {
     });
   });
 });
+
+describe('EAM provisioning and the first link by username', () => {
+  let entra: FakeEntra;
+  let server: TestServer;
+  let file: Record<string, unknown>;
+  const CAROL_OID = '0a0b0c0d-0000-4000-8000-0000000ca201';
+
+  before(async () => {
+    entra = await startFakeEntra();
+    file = eamProvisioning({ metadataUrl: entra.metadataUrl, linkBy: 'username' });
+    server = await startServer({ provisioning: file });
+  });
+  after(async () => {
+    await server.close();
+    await entra.close();
+  });
+
+  const page = async (oid: string, preferred: string) => {
+    const hint = await entra.hint({ tid: TENANT, aud: APP_ID, now: server.clock.now(), claims: { oid, preferred_username: preferred } });
+    const browser = new TestBrowser();
+    const response = await browser.post(`${server.issuer}/v1/authorize`, entraForm(hint));
+    if (response.status !== 303) return { status: response.status, html: await response.text() };
+    const shown = await browser.get(new URL(response.headers.get('location')!, server.base).href);
+    return { status: shown.status, html: await shown.text() };
+  };
+  const links = () => server.provider.db.selectFrom('external_identities').innerJoin('users', 'users.id', 'external_identities.user_id').select(['users.username', 'external_identities.oid', 'external_identities.tid']).orderBy('users.username').execute();
+
+  it('applying the same file again changes nothing; moving an identity to another user relinks it', async () => {
+    const { applyProvisioning } = await import('../../src/provisioning/apply.js');
+    assert.deepEqual(await links(), [{ username: 'alice', oid: ALICE_OID, tid: TENANT }]);
+    const again = await applyProvisioning(server.provider, file);
+    assert.deepEqual([again.created, again.updated], [[], []]);
+    const users = ((file.communities as Record<string, unknown>[])[0]!.users as Record<string, unknown>[]).map((u) =>
+      u.username === 'alice' ? { ...u, external_ids: [] } : u.username === 'bob' ? { ...u, external_ids: [{ oid: ALICE_OID.toUpperCase(), tid: TENANT }] } : u,
+    );
+    const moved = structuredClone(file);
+    (moved.communities as Record<string, unknown>[])[0]!.users = users;
+    const summary = await applyProvisioning(server.provider, moved);
+    assert.deepEqual(summary.updated, ['acme/user/bob/external_ids']);
+    assert.deepEqual(await links(), [{ username: 'bob', oid: ALICE_OID, tid: TENANT }]);
+    assert.match((await page(ALICE_OID, 'whoever@contoso.example')).html, /bob/);
+    await applyProvisioning(server.provider, file);
+    assert.deepEqual(await links(), [{ username: 'alice', oid: ALICE_OID, tid: TENANT }]);
+  });
+
+  it('an unlinked identity is matched by preferred_username where the community allows it (not linked before the second factor)', async () => {
+    const shown = await page(CAROL_OID, 'carol@contoso.example');
+    assert.equal(shown.status, 200);
+    assert.match(shown.html, /carol@contoso\.example/);
+    assert.equal((await links()).length, 1, 'no link on the strength of the hint alone');
+  });
+
+  it('no username match for a user already linked to another identity of the tenant, nor for an unknown username', async () => {
+    const refusedAlice = await page('0a0b0c0d-0000-4000-8000-0000000a1ce2', 'alice');
+    assert.match(refusedAlice.html, /name="error" value="access_denied"/);
+    const unknown = await page(CAROL_OID, 'nobody@contoso.example');
+    assert.match(unknown.html, /name="error" value="access_denied"/);
+  });
+});
