@@ -62,7 +62,7 @@ export async function eamAuthorize(provider: Provider, community: Community, cli
     checkLengths(params, ['state']);
     state = params.get('state');
   } catch (err) {
-    throw err instanceof OAuthError ? new RedirectableError(err, redirectUri, undefined) : err;
+    throw err instanceof OAuthError ? new RedirectableError(err, redirectUri, undefined, 'form_post') : err;
   }
   try {
     checkLengths(params, EAM_PARAMS.filter((p) => p !== 'id_token_hint'));
@@ -99,7 +99,7 @@ export async function eamAuthorize(provider: Provider, community: Community, cli
       matched_by: account.matchedBy,
     };
     // The stored request (identity/interaction.ts) names the client and where and how the answer goes.
-    const request = {
+    const request: AuthorizationRequest = {
       client_id: client.metadata.client_id,
       redirect_uri: redirectUri,
       response_type: 'id_token',
@@ -108,12 +108,12 @@ export async function eamAuthorize(provider: Provider, community: Community, cli
       prompt: ['login'],
       nonce,
       ...(state !== undefined ? { state } : {}),
-    } as unknown as AuthorizationRequest;
+    };
     const started = await startInteraction(provider, community, request, undefined, JSON.stringify(context));
     provider.log.info({ ...log, tid: entra.tid, uid: started.uid, matched_by: account.matchedBy }, 'eam: interaction started');
     return started;
   } catch (err) {
-    if (err instanceof OAuthError) throw new RedirectableError(err, redirectUri, state);
+    if (err instanceof OAuthError) throw new RedirectableError(err, redirectUri, state, 'form_post');
     throw err;
   }
 }

@@ -1,13 +1,12 @@
 /**
  * GET/POST {issuer}/v1/authorize. Untrusted client or redirect_uri → an error page (never a redirect); other errors
- * → 303 to the redirect_uri with `error`, `state`, `iss`. No CORS here (RFC 9700 §2.6).
+ * → the redirect_uri with `error`, `state`, `iss` in the response mode (303 for query/fragment, a form_post page). No CORS here (RFC 9700 §2.6).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Provider } from '../runtime/provider.js';
 import { authorize } from '../oauth/authorize/index.js';
 import { resolveAuthorizationParams } from '../oauth/authorize/request-object.js';
 import { RedirectableError } from '../oauth/authorize/pipeline.js';
-import { errorRedirect } from '../oauth/authorize/response.js';
 import { OAuthError } from '../oauth/errors.js';
 import { INTERACTION_COOKIE, interactionPath } from '../identity/interaction.js';
 import { SESSION_COOKIE } from '../identity/sessions.js';
@@ -18,6 +17,7 @@ import { PROOF_PARAM } from '../service/proof-of-authentication.js';
 import { externalLoginLocation } from '../service/community-settings.js';
 import { proofOfAuthenticationResponse } from './proof-of-authentication.js';
 import { eamAuthorizeResponse } from './eam.js';
+import { sendAuthorizationResponse } from './authorization-response.js';
 
 export function authorizeRoutes(app: FastifyInstance, provider: Provider): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -34,7 +34,7 @@ export function authorizeRoutes(app: FastifyInstance, provider: Provider): void 
       const params = await resolveAuthorizationParams(provider, community, sent);
       const outcome = await authorize(provider, community, params, request.cookies[SESSION_COOKIE]);
       noStore(reply);
-      if (outcome.kind === 'redirect') return reply.redirect(outcome.location, 303);
+      if (outcome.kind === 'response') return sendAuthorizationResponse(reply, outcome.response);
       const path = interactionPath(community, outcome.uid);
       reply.setCookie(INTERACTION_COOKIE, outcome.browserToken, cookieOptions(provider, path, provider.config.lifetimes.interaction));
       const upstream = await redirectToRequestedUpstream(provider, community, outcome.uid, reply);
@@ -43,7 +43,7 @@ export function authorizeRoutes(app: FastifyInstance, provider: Provider): void 
       return reply.redirect((await externalLoginLocation(provider, community, outcome.uid)) ?? path, 303);
     } catch (err) {
       if (err instanceof RedirectableError) {
-        return noStore(reply).redirect(errorRedirect(err.redirectUri, community.issuer, err.cause, err.state), 303);
+        return sendAuthorizationResponse(reply, err.toResponse(community.issuer));
       }
       if (err instanceof OAuthError) return sendPage(reply, errorPage(400, err.error, err.description));
       throw err;

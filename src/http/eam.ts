@@ -19,11 +19,13 @@ import { cancelEam, eamContextOf, finishEam, type EamResponse } from '../eam/fin
 import { checkEamCode, eamFactors } from '../eam/second-factor.js';
 import { eamPage } from '../ui/eam-pages.js';
 import { errorPage } from '../ui/pages.js';
-import { formPostPage } from '../ui/form-post-page.js';
 import { cookieOptions, formParams, noStore, sendPage } from './respond.js';
+import { sendFormPost as sendFormPostPage } from './authorization-response.js';
 
+/** MS-EAM: the answer is form-POSTed with exactly its fields (no `iss`); absent values are left out. */
 function sendFormPost(reply: FastifyReply, response: EamResponse): FastifyReply {
-  return sendPage(reply, formPostPage(response.redirectUri, response.values));
+  const params = Object.entries(response.values).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  return sendFormPostPage(reply, response.redirectUri, params);
 }
 
 /** Handles the request when its client is an EAM client; undefined otherwise (the usual authorization flow). */

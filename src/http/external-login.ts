@@ -6,13 +6,16 @@
  *   POST {issuer}/v1/interaction/{uid}/login     {user, acr?, amr?}: the user it authenticated
  *   POST {issuer}/v1/interaction/{uid}/consent   {decision: "allow"|"deny"}
  * each answered with `{redirect_to}` (where to send the browser) or, when consent is still needed,
- * `{consent_required: true, scope}`. The GET shares its path with the browser page: it is routed here only when the
+ * `{consent_required: true, scope}`. A request with response_mode=form_post is answered with
+ * `{form_post: {action, params}}` instead of redirect_to: the UI must POST those parameters from the browser to
+ * `action` (an auto-submitting form), as Tessera's own form_post page does. The GET shares its path with the browser page: it is routed here only when the
  * request carries service credentials (a route constraint), so the browser flow is untouched.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Provider } from '../runtime/provider.js';
 import type { Community } from '../runtime/community-registry.js';
 import type { AuthorizationRequest } from '../oauth/authorize/request.js';
+import { responseLocation, type AuthorizationResponse } from '../oauth/authorize/response.js';
 import { finishInteraction, InteractionError, needsConsent, type Interaction } from '../identity/interaction.js';
 import { loginStateOf, type LoginState } from '../identity/sessions.js';
 import { findUserById, findUserByUsername } from '../store/users.js';
@@ -35,6 +38,12 @@ function addServiceConstraint(app: FastifyInstance): void {
     deriveConstraint: (request: { headers: Record<string, unknown> }) => (hasServiceCredentials(request.headers as never) ? 'yes' : 'no'),
     mustMatchWhenDerived: false,
   } as never);
+}
+
+/** Where the external UI sends the browser: a redirect, or the form_post form to submit from the browser. */
+function externalAnswer(response: AuthorizationResponse): { redirect_to: string } | { form_post: { action: string; params: Record<string, string> } } {
+  if (response.mode !== 'form_post') return { redirect_to: responseLocation(response) };
+  return { form_post: { action: response.redirectUri, params: Object.fromEntries(response.params) } };
 }
 
 /** The SSO session an external login creates has no browser cookie; its key is derived, so /consent can find it. */
@@ -72,7 +81,7 @@ export function externalLoginRoutes(api: FastifyInstance, provider: Provider, ke
 
   const finish = async (community: Community, interaction: Interaction, decision: 'allow' | 'deny') => {
     try {
-      return { redirect_to: await finishInteraction(provider, community, interaction, decision) };
+      return externalAnswer(await finishInteraction(provider, community, interaction, decision));
     } catch (err) {
       if (err instanceof InteractionError) throw new ServiceApiError(409, err.message);
       throw err;

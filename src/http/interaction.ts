@@ -1,4 +1,4 @@
-/** GET/POST {issuer}/v1/interaction/{uid}: the login form, then the consent form, then the redirect to the client. */
+/** GET/POST {issuer}/v1/interaction/{uid}: the login form, then the consent form, then the authorization response. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Provider } from '../runtime/provider.js';
 import type { Community } from '../runtime/community-registry.js';
@@ -19,6 +19,7 @@ import { OAuthError } from '../oauth/errors.js';
 import { communityOf, cookieOptions, formParams, noStore, sendPage } from './respond.js';
 import { upstreamButtonsFor } from './upstream.js';
 import { eamInteractionPage, eamInteractionSubmit } from './eam.js';
+import { sendAuthorizationResponse } from './authorization-response.js';
 
 async function render(provider: Provider, community: Community, interaction: Interaction, reply: FastifyReply, error?: string, username?: string) {
   const clientName = interaction.client.metadata.client_name ?? interaction.client.metadata.client_id;
@@ -66,10 +67,10 @@ export function interactionRoutes(app: FastifyInstance, provider: Provider): voi
       reply.setCookie(SESSION_COOKIE, result.cookie, cookieOptions(provider, communityCookiePath(community)));
       // Post/Redirect/Get: show the consent page on its own GET.
       if (await needsConsent(provider, community, interaction)) return reply.redirect(request.url, 303);
-      return reply.redirect(await finishInteraction(provider, community, interaction, 'allow'), 303);
+      return sendAuthorizationResponse(reply, await finishInteraction(provider, community, interaction, 'allow'));
     }
     const decision = form.get('decision');
     if (decision !== 'allow' && decision !== 'deny') return render(provider, community, interaction, reply, undefined);
-    return reply.redirect(await finishInteraction(provider, community, interaction, decision), 303);
+    return sendAuthorizationResponse(reply, await finishInteraction(provider, community, interaction, decision));
   }));
 }

@@ -21,6 +21,7 @@ import { signInFromUpstream } from '../identity/upstream/sign-in.js';
 import { upstreamButtons } from '../ui/upstream-buttons.js';
 import { errorPage } from '../ui/pages.js';
 import { communityOf, cookieOptions, formParams, noStore, sendPage } from './respond.js';
+import { sendAuthorizationResponse } from './authorization-response.js';
 
 async function redirectUpstream(provider: Provider, community: Community, upstream: Upstream, interaction: { uid: string; expiresAt: number; request: AuthorizationRequest }, reply: FastifyReply): Promise<FastifyReply> {
   const started = await startUpstreamLogin(provider, community, upstream, interaction);
@@ -88,8 +89,9 @@ export function upstreamRoutes(app: FastifyInstance, provider: Provider): void {
     // The binding cookie has done its job whatever the outcome.
     reply.clearCookie(UPSTREAM_COOKIE, { path: upstreamCookiePath(community) });
     const identity = await completeUpstreamLogin(provider, community, request.query as CallbackQuery, request.cookies[UPSTREAM_COOKIE]);
-    const { cookie, location } = await signInFromUpstream(provider, community, identity, request.cookies[SESSION_COOKIE]);
-    reply.setCookie(SESSION_COOKIE, cookie, cookieOptions(provider, communityCookiePath(community)));
-    return reply.redirect(location, 303);
+    const signedIn = await signInFromUpstream(provider, community, identity, request.cookies[SESSION_COOKIE]);
+    reply.setCookie(SESSION_COOKIE, signedIn.cookie, cookieOptions(provider, communityCookiePath(community)));
+    if ('response' in signedIn) return sendAuthorizationResponse(reply, signedIn.response);
+    return reply.redirect(signedIn.location, 303);
   }));
 }

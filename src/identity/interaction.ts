@@ -13,8 +13,8 @@ import type { Provider } from '../runtime/provider.js';
 import type { AuthorizationRequest } from '../oauth/authorize/request.js';
 import { OAuthError } from '../oauth/errors.js';
 import { consentNeeded } from '../oauth/authorize/consent.js';
-import { issueCode } from '../oauth/authorize/issue-code.js';
-import { errorRedirect } from '../oauth/authorize/response.js';
+import { issueAuthorizationResponse } from '../oauth/authorize/issue-response.js';
+import { errorResponse, type AuthorizationResponse } from '../oauth/authorize/response.js';
 import { verifyPassword } from './password.js';
 import { startSession, type LoginState } from './sessions.js';
 
@@ -99,20 +99,20 @@ export async function needsConsent(provider: Provider, community: Community, int
   return consentNeeded(provider, community, interaction.client, interaction.request, interaction.login.userId);
 }
 
-/** Ends the interaction: a code on allow, access_denied on deny. Returns the redirect location. */
-export async function finishInteraction(provider: Provider, community: Community, interaction: Interaction, decision: 'allow' | 'deny'): Promise<string> {
+/** Ends the interaction: the authorization response on allow, access_denied on deny (in the request's response mode). */
+export async function finishInteraction(provider: Provider, community: Community, interaction: Interaction, decision: 'allow' | 'deny'): Promise<AuthorizationResponse> {
   const { request, client, login } = interaction;
   const now = provider.clock.now();
   // An Entra EAM interaction ends with an ID token by form_post (eam/finish.ts), never with a code.
   if (interaction.row.eam) throw new InteractionError('This sign-in request cannot be completed here.');
   if (!(await provider.shortLived.consumeInteraction(interaction.row.uid, now))) throw new InteractionError('This sign-in request was already completed.');
   if (decision === 'deny' || !login) {
-    return errorRedirect(request.redirect_uri, community.issuer, new OAuthError('access_denied', 'the user denied the request'), request.state);
+    return errorResponse(request.redirect_uri, community.issuer, request.response_mode, new OAuthError('access_denied', 'the user denied the request'), request.state);
   }
   const user = await findUserById(provider.db, community.id, login.userId);
   if (!user) throw new InteractionError('The account no longer exists.');
   const clientId = client.metadata.client_id;
   const granted = await findConsentedScopes(provider.db, community.id, login.userId, clientId);
   await saveConsent(provider.db, community.id, login.userId, clientId, [...granted, ...request.scope], now);
-  return issueCode(provider, community, client, request, login);
+  return issueAuthorizationResponse(provider, community, client, request, login);
 }

@@ -9,7 +9,8 @@ export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 /** RFC 8693: a token of this community exchanged for one with another audience, narrower scope, or an actor. */
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'password', JWT_BEARER, TOKEN_EXCHANGE] as const;
+/** `implicit` is not a token endpoint grant: it lets a client get tokens from the authorization endpoint. */
+export const GRANT_TYPES = ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', 'password', JWT_BEARER, TOKEN_EXCHANGE] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;

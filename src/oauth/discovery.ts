@@ -1,6 +1,7 @@
 /** OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414): lists exactly what Tessera supports. */
 import { AUTH_METHODS, GRANT_TYPES } from './client.js';
 import { STANDARD_CLAIMS, STANDARD_SCOPES } from './scopes.js';
+import { RESPONSE_MODES, RESPONSE_TYPES } from './authorize/response-type.js';
 
 export const CLIENT_ASSERTION_ALGS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
@@ -23,8 +24,8 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     issuer,
     ...endpoints(issuer),
     scopes_supported: [...STANDARD_SCOPES],
-    response_types_supported: ['code'],
-    response_modes_supported: ['query'],
+    response_types_supported: [...RESPONSE_TYPES],
+    response_modes_supported: [...RESPONSE_MODES],
     grant_types_supported: [...GRANT_TYPES],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256', 'ES256'],
@@ -35,7 +36,7 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     revocation_endpoint_auth_methods_supported: authMethods,
     revocation_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
     code_challenge_methods_supported: ['S256', 'plain'],
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'sid', 'azp', 'at_hash', 'c_hash', ...STANDARD_CLAIMS],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'sid', 'azp', 'at_hash', 'c_hash', 's_hash', ...STANDARD_CLAIMS],
     claim_types_supported: ['normal'],
     claims_parameter_supported: false,
     request_parameter_supported: true,

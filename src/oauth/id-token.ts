@@ -1,11 +1,11 @@
-/** ID tokens (OIDC Core §2, §3.1.3.6): claims, and the at_hash / c_hash halves of the alg's hash. */
+/** ID tokens (OIDC Core §2, §3.1.3.6): claims, and the at_hash / c_hash / s_hash halves of the alg's hash. */
 import { createHash } from 'node:crypto';
 import { signJwt } from '../keys/jws-sign.js';
 import type { Community, ResolvedClient } from '../runtime/community-registry.js';
 
-/** Left half of SHA-256 (ES256 and RS256 both use SHA-256), base64url. */
+/** Left half of SHA-256 (ES256 and RS256 both use SHA-256) of the value's octets, base64url. */
 export function halfHash(value: string): string {
-  const digest = createHash('sha256').update(value, 'ascii').digest();
+  const digest = createHash('sha256').update(value, 'utf8').digest();
   return digest.subarray(0, digest.length / 2).toString('base64url');
 }
 
@@ -20,6 +20,8 @@ export interface IdTokenInput {
   sid?: string | null;
   accessToken?: string;
   code?: string;
+  /** FAPI 1.0 Advanced §5.2.2.1: `s_hash` of the authorization request's state. */
+  state?: string;
   extraClaims?: Record<string, unknown>;
 }
 
@@ -38,6 +40,7 @@ export function issueIdToken(community: Community, client: ResolvedClient, input
   if (input.sid) claims.sid = input.sid;
   if (input.accessToken) claims.at_hash = halfHash(input.accessToken);
   if (input.code) claims.c_hash = halfHash(input.code);
+  if (input.state) claims.s_hash = halfHash(input.state);
   if (input.extraClaims) Object.assign(claims, input.extraClaims);
   const key = community.keys.active[client.metadata.id_token_signed_response_alg];
   return signJwt(key, claims);

@@ -5,6 +5,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { AUTH_METHODS, GRANT_TYPES, JWT_BEARER, TOKEN_EXCHANGE, type ClientMetadata } from '../oauth/client.js';
 import { CLIENT_ASSERTION_ALGS } from '../oauth/discovery.js';
+import { carriesTokens, normalizeResponseType } from '../oauth/authorize/response-type.js';
 import {
   checkServiceApi,
   communityServiceProperties,
@@ -81,7 +82,7 @@ const clientSchema = {
     redirect_uris: { type: 'array', items: uri, maxItems: 100, default: [] },
     post_logout_redirect_uris: { type: 'array', items: uri, maxItems: 100, default: [] },
     grant_types: { type: 'array', items: { enum: [...GRANT_TYPES] }, uniqueItems: true, default: ['authorization_code'] },
-    response_types: { type: 'array', items: { enum: ['code'] }, uniqueItems: true, default: ['code'] },
+    response_types: { type: 'array', items: { type: 'string', pattern: '^(code|id_token|token)( (code|id_token|token)){0,2}$' }, uniqueItems: true, default: ['code'] },
     token_endpoint_auth_method: { enum: [...AUTH_METHODS], default: 'client_secret_basic' },
     token_endpoint_auth_signing_alg: { enum: CLIENT_ASSERTION_ALGS },
     scope: { type: 'string', maxLength: 2000, default: 'openid' },
@@ -251,6 +252,27 @@ function checkExtensionGrants(client: ClientSpec, fail: Fail, at: string): void 
   });
 }
 
+/**
+ * response_types (OIDC Dynamic Registration §2): each a supported combination, none twice in another order; one with
+ * `id_token` or `token` (implicit or hybrid) needs the implicit grant, and the implicit grant needs such a response
+ * type and a redirect URI. (`code` is checked against authorization_code at the authorization endpoint, as before.)
+ */
+function checkResponseTypes(client: ClientSpec, fail: Fail): void {
+  const seen = new Set<string>();
+  let implicit = false;
+  client.response_types.forEach((value, i) => {
+    const normalized = normalizeResponseType(value);
+    if (normalized === undefined) return fail(`response_types/${i}`, `${JSON.stringify(value)} is not a supported response type`);
+    if (seen.has(normalized)) fail(`response_types/${i}`, `${JSON.stringify(value)} is listed twice`);
+    seen.add(normalized);
+    if (carriesTokens(normalized)) implicit = true;
+  });
+  const grants = client.grant_types;
+  if (implicit && !grants.includes('implicit')) fail('grant_types', 'response types with id_token or token need the implicit grant');
+  if (grants.includes('implicit') && !implicit) fail('response_types', 'the implicit grant needs a response type with id_token or token');
+  if (grants.includes('implicit') && client.redirect_uris.length === 0) fail('redirect_uris', 'implicit needs at least one redirect URI');
+}
+
 function checkClient(client: ClientSpec, at: string): void {
   const fail: Fail = (field, message) => {
     throw new ProvisioningError(`${at}/${field}: ${message}`);
@@ -291,6 +313,7 @@ function checkClient(client: ClientSpec, at: string): void {
   if (client.grant_types.includes('refresh_token') && !client.grant_types.some((g) => g === 'authorization_code' || g === 'password')) {
     fail('grant_types', 'refresh_token needs authorization_code or password');
   }
+  checkResponseTypes(client, fail);
   const scopes = client.scope.split(' ').filter(Boolean);
   scopes.forEach((s) => {
     if (!new RegExp(SCOPE_TOKEN).test(s)) fail('scope', `invalid scope token ${JSON.stringify(s)}`);

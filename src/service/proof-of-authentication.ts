@@ -12,7 +12,8 @@ import type { Params } from '../oauth/params.js';
 import type { Community, ResolvedClient } from '../runtime/community-registry.js';
 import type { Provider } from '../runtime/provider.js';
 import { RedirectableError, validateAuthorizationRequest } from '../oauth/authorize/pipeline.js';
-import { issueCode } from '../oauth/authorize/issue-code.js';
+import { issueAuthorizationResponse } from '../oauth/authorize/issue-response.js';
+import type { AuthorizationResponse } from '../oauth/authorize/response.js';
 import type { LoginState } from '../identity/sessions.js';
 import { findUserById, findUserByUsername } from '../store/users.js';
 import { randomToken } from '../keys/secrets.js';
@@ -73,17 +74,17 @@ async function verifyProof(provider: Provider, community: Community, client: Res
 }
 
 /**
- * The redirect location for a request carrying a proof: the code (with state and iss) or an error for the client's
- * redirect_uri. Throws UntrustedRequestError (client or redirect_uri not trusted) and RedirectableError.
+ * The authorization response for a request carrying a proof: the code (with state and iss) or an error for the
+ * client's redirect_uri. Throws UntrustedRequestError (client or redirect_uri not trusted) and RedirectableError.
  */
-export async function authorizeWithProof(provider: Provider, community: Community, params: Params): Promise<string> {
+export async function authorizeWithProof(provider: Provider, community: Community, params: Params): Promise<AuthorizationResponse> {
   const { client, request } = await validateAuthorizationRequest(provider, community, params);
   try {
-    if (params.get('response_type') !== 'code') throw new OAuthError('unsupported_response_type', 'a proof of authentication is answered with response_type=code only');
+    if (request.response_type !== 'code') throw new OAuthError('unsupported_response_type', 'a proof of authentication is answered with response_type=code only');
     const login = await verifyProof(provider, community, client, params.require(PROOF_PARAM));
-    return await issueCode(provider, community, client, request, login);
+    return await issueAuthorizationResponse(provider, community, client, request, login);
   } catch (err) {
-    if (err instanceof OAuthError) throw new RedirectableError(err, request.redirect_uri, request.state);
+    if (err instanceof OAuthError) throw new RedirectableError(err, request.redirect_uri, request.state, request.response_mode);
     throw err;
   }
 }

@@ -73,13 +73,13 @@ describe('authorization endpoint errors', () => {
   describe('redirected errors carry error, the exact state, and iss', () => {
     const cases: [string, Record<string, string>, string][] = [
       ['missing response_type', base({ response_type: '' }), 'invalid_request'],
-      ['response_type token', base({ response_type: 'token' }), 'unsupported_response_type'],
+      ['unknown response_type', base({ response_type: 'code device' }), 'unsupported_response_type'],
       ['scope not registered', base({ scope: 'openid admin' }), 'invalid_scope'],
       ['missing scope', base({ scope: '' }), 'invalid_request'],
       ['PKCE missing for a public client', { client_id: 'spa', response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, state: 'st' }, 'invalid_request'],
       ['plain PKCE without permission', base({ code_challenge_method: 'plain', code_challenge: 'a'.repeat(43) }), 'invalid_request'],
       ['malformed code_challenge', base({ code_challenge: 'short' }), 'invalid_request'],
-      ['response_mode fragment', base({ response_mode: 'fragment' }), 'invalid_request'],
+      ['unknown response_mode', base({ response_mode: 'web_message' }), 'invalid_request'],
       ['unsigned request object', base({ request: 'eyJhbGciOiJub25lIn0.e30.' }), 'invalid_request_object'],
       ['request_uri', base({ request_uri: 'https://client.example/req' }), 'request_uri_not_supported'],
       ['prompt=none without a session', base({ prompt: 'none' }), 'login_required'],

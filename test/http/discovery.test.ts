@@ -70,7 +70,9 @@ describe('discovery and JWKS', () => {
     it('lists grant types, response types, subject types', () => {
       const grants = stringList(doc.grant_types_supported);
       for (const g of ['authorization_code', 'refresh_token', 'client_credentials']) assert.ok(grants.includes(g), g);
-      assert.deepEqual(stringList(doc.response_types_supported), ['code']);
+      assert.deepEqual(stringList(doc.response_types_supported), ['code', 'id_token', 'token', 'id_token token', 'code id_token', 'code token', 'code id_token token']);
+      assert.deepEqual(stringList(doc.response_modes_supported), ['query', 'fragment', 'form_post']);
+      assert.ok(grants.includes('implicit'));
       assert.ok(stringList(doc.subject_types_supported).includes('public'));
     });
 

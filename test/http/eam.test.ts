@@ -67,6 +67,9 @@ describe('Entra external authentication method', () => {
     assert.equal(doc.authorization_endpoint, `${issuer}/v1/authorize`);
     assert.ok((doc.id_token_signing_alg_values_supported as string[]).includes('RS256'));
     assert.ok((doc.scopes_supported as string[]).includes('openid'));
+    assert.ok((doc.response_types_supported as string[]).includes('id_token'));
+    assert.ok((doc.response_modes_supported as string[]).includes('form_post'));
+    assert.ok(Array.isArray(doc.subject_types_supported));
     const jwks = (await (await fetch(`${server.base}/oauth2/community/acme/v1/jwks`)).json()) as { keys: Record<string, unknown>[] };
     assert.ok(jwks.keys.some((k) => k.alg === 'RS256'));
     for (const key of jwks.keys) assert.ok(Array.isArray(key.x5c) && key.x5c.length > 0, `kid ${String(key.kid)} has no x5c`);

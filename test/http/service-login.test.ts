@@ -19,12 +19,14 @@ describe('proof-of-authentication JWT and external login UI', () => {
   let strangerKey: CryptoKey;
   let aliceId: string;
   let client: ServiceClient;
+  let authnJwk: Record<string, unknown>;
 
   before(async () => {
     const pair = await generateKeyPair('ES256');
     signingKey = pair.privateKey;
     strangerKey = (await generateKeyPair('ES256')).privateKey;
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'authn-1', alg: 'ES256' };
+    authnJwk = jwk;
     server = await startServer({ provisioning: serviceProvisioning({ authenticators: [{ issuer: AUTHENTICATOR, jwks: { keys: [jwk] } }] }) });
     const alice = await server.provider.db.selectFrom('users').select('id').where('username', '=', 'alice').executeTakeFirstOrThrow();
     aliceId = alice.id;
@@ -102,8 +104,9 @@ describe('proof-of-authentication JWT and external login UI', () => {
     }
     const noJti = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer(AUTHENTICATOR).setAudience(server.issuer).setSubject('alice').setIssuedAt(now).setExpirationTime(now + 60).sign(signingKey);
     assert.match(redirected(await authorize(noJti)).searchParams.get('error_description')!, /jti/);
+    // The client did not register response_type token: refused, in that type's default mode (the fragment).
     const other = redirected(await authorize(await proof(), { response_type: 'token' }));
-    assert.ok(other.searchParams.get('error'));
+    assert.equal(new URLSearchParams(other.hash.slice(1)).get('error'), 'unauthorized_client');
     const codesAfter = await server.provider.db.selectFrom('authorization_codes').select('code_hash').execute();
     assert.equal(codesAfter.length, codesBefore.length);
   });
@@ -181,5 +184,25 @@ describe('proof-of-authentication JWT and external login UI', () => {
     const denied = (await (await client.call('POST', `${web}/consent`, ACME_LICENSE, { body: { decision: 'deny' } })).json()) as { redirect_to: string };
     assert.equal(new URL(denied.redirect_to).searchParams.get('error'), 'access_denied');
     assert.equal((await client.call('GET', `/oauth2/community/acme/v1/interaction/nope`, ACME_LICENSE)).status, 404);
+  });
+
+  it('form_post: the external login UI is given the form to post, and a proof is answered with the form_post page', async () => {
+    const response = await fetch(`${server.issuer}/v1/authorize?${new URLSearchParams({ client_id: 'first-party', response_type: 'code', response_mode: 'form_post', scope: 'openid', redirect_uri: REDIRECT, state: 'fp' })}`, { redirect: 'manual' });
+    const path = `/oauth2/community/acme/v1/interaction/${redirected(response).searchParams.get('uid')}`;
+    const done = (await (await client.call('POST', `${path}/login`, SYSTEM_LICENSE, { body: { user: 'bob' } })).json()) as { redirect_to?: string; form_post?: { action: string; params: Record<string, string> } };
+    assert.equal(done.redirect_to, undefined);
+    assert.equal(done.form_post?.action, REDIRECT);
+    assert.equal(done.form_post?.params.state, 'fp');
+    assert.equal(done.form_post?.params.iss, server.issuer);
+    assert.ok(done.form_post?.params.code);
+
+    await applyProvisioning(server.provider, serviceProvisioning({ authenticators: [{ issuer: AUTHENTICATOR, jwks: { keys: [authnJwk] } }] }));
+    const page = await authorize(await proof(), { response_mode: 'form_post' });
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-security-policy')!, /form-action http:\/\/127\.0\.0\.1:7777/);
+    const html = await page.text();
+    assert.match(html, /<form method="post" action="http:\/\/127\.0\.0\.1:7777\/cb">/);
+    assert.match(html, /<input type="hidden" name="code" value="[\w-]{43}">/);
+    assert.match(html, /<input type="hidden" name="state" value="st-1">/);
   });
 });

@@ -181,6 +181,22 @@ describe('upstream identity providers', () => {
     assert.equal(await countUsers(), before + 1);
   });
 
+  it('an upstream login finishes in the request\'s response mode: form_post page to the client', async () => {
+    const browser = new TestBrowser();
+    const { url } = authorizeParams({ response_mode: 'form_post' });
+    const upstream = await clickUpstream(browser, await loginPage(browser, url), 'partner');
+    const callback = await signInUpstream(browser, upstream, ALICE_UPSTREAM);
+    const { response } = await browser.follow(callback.href);
+    const html = await response.text();
+    assert.equal(response.status, 200, html);
+    assert.match(response.headers.get('content-security-policy') ?? '', /script-src 'nonce-/);
+    assert.ok(html.includes(`<form method="post" action="${REDIRECT}">`));
+    const fields = hiddenInputs(html);
+    assert.ok(fields.code);
+    assert.equal(fields.state, 'st-1');
+    assert.equal(fields.iss, server.issuer);
+  });
+
   it('first login creates and links a local user (link_by none); the ID token says amr fed and acr idp:NAME; a second login reuses the link', async () => {
     const before = await countUsers();
     const first = await federatedLogin(new TestBrowser(), 'partner-none', MALLORY);

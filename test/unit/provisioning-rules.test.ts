@@ -21,6 +21,12 @@ describe('provisioning file validation', () => {
     assert.equal(client.application_type, 'web');
   });
 
+  it('accepts implicit and hybrid response types with the implicit grant (OIDC Registration §2)', () => {
+    const client = parseProvisioning(doc({ response_types: ['code', 'token id_token', 'code id_token'], grant_types: ['authorization_code', 'implicit'] })).communities[0]!.clients[0]!;
+    assert.deepEqual(client.response_types, ['code', 'token id_token', 'code id_token']);
+    assert.deepEqual(client.grant_types, ['authorization_code', 'implicit']);
+  });
+
   it('names the bad field', () => {
     refused(doc({ colour: 'red' }), /^\/communities\/0\/clients\/0: unknown field "colour"$/);
     refused(doc({ client_secret: 'short' }), /^\/communities\/0\/clients\/0\/client_secret: must be at least 32 characters$/);
@@ -32,7 +38,12 @@ describe('provisioning file validation', () => {
     refused(doc({ token_endpoint_auth_method: 'none' }), /client_secret: a public client/);
     refused(doc({ token_endpoint_auth_method: 'private_key_jwt', client_secret: undefined }), /jwks: private_key_jwt needs jwks or jwks_uri/);
     refused(doc({ token_endpoint_auth_method: 'private_key_jwt', client_secret: undefined, jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' }] } }), /jwks\/keys\/0: must not contain private key members/);
-    refused(doc({ grant_types: ['implicit'] }), /grant_types\/0: must be one of/);
+    refused(doc({ grant_types: ['magic'] }), /grant_types\/0: must be one of/);
+    refused(doc({ grant_types: ['implicit'] }), /response_types: the implicit grant needs a response type with id_token or token/);
+    refused(doc({ response_types: ['code id_token'] }), /grant_types: response types with id_token or token need the implicit grant/);
+    refused(doc({ response_types: ['code code'] }), /response_types\/0: "code code" is not a supported response type/);
+    refused(doc({ response_types: ['code id_token', 'id_token code'], grant_types: ['authorization_code', 'implicit'] }), /response_types\/1: "id_token code" is listed twice/);
+    refused(doc({ response_types: ['device'] }), /response_types\/0: must match pattern/);
     refused(doc({ scope: 'openid "quoted"' }), /scope: invalid scope token/);
     refused(doc({ grant_types: ['authorization_code'], redirect_uris: [] }), /redirect_uris: authorization_code needs at least one redirect URI/);
     refused({ communities: [{ name: 'Bad Name' }] }, /^\/communities\/0\/name: must match pattern/);

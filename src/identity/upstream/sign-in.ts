@@ -1,11 +1,12 @@
 /**
  * After a verified upstream login: the local account (accounts.ts), a new SSO session with amr ["fed"] and acr
  * "idp:NAME", recorded on the interaction, which then continues exactly as after a password login (consent when
- * needed, else the code goes to the client).
+ * needed, else the authorization response goes to the client).
  */
 import type { Provider } from '../../runtime/provider.js';
 import type { Community } from '../../runtime/community-registry.js';
 import type { AuthorizationRequest } from '../../oauth/authorize/request.js';
+import type { AuthorizationResponse } from '../../oauth/authorize/response.js';
 import { finishInteraction, interactionPath, needsConsent, type Interaction } from '../interaction.js';
 import { startSession } from '../sessions.js';
 import { resolveAccount } from './accounts.js';
@@ -14,11 +15,14 @@ import type { UpstreamIdentity } from './flow.js';
 
 export const FEDERATED_AMR = 'fed';
 
+/** The new session's cookie, and where the browser goes: the consent page, or the client with its response. */
+export type UpstreamSignIn = { cookie: string; location: string } | { cookie: string; response: AuthorizationResponse };
+
 export function upstreamAcr(name: string): string {
   return `idp:${name}`;
 }
 
-export async function signInFromUpstream(provider: Provider, community: Community, identity: UpstreamIdentity, sessionCookie: string | undefined): Promise<{ cookie: string; location: string }> {
+export async function signInFromUpstream(provider: Provider, community: Community, identity: UpstreamIdentity, sessionCookie: string | undefined): Promise<UpstreamSignIn> {
   const row = await provider.shortLived.findLiveInteraction(community.id, identity.pending.interaction_uid, provider.clock.now());
   if (!row) throw new UpstreamLoginError('invalid_request', 'The sign-in request has expired or was already completed. Return to the application and start again.');
   const request = JSON.parse(row.request) as AuthorizationRequest;
@@ -31,5 +35,5 @@ export async function signInFromUpstream(provider: Provider, community: Communit
   await provider.shortLived.recordInteractionLogin(row.uid, { userId: login.userId, authTime: login.authTime, amr: login.amr, sid: login.sid, acr });
   const interaction: Interaction = { row, request, client, login };
   if (await needsConsent(provider, community, interaction)) return { cookie, location: interactionPath(community, row.uid) };
-  return { cookie, location: await finishInteraction(provider, community, interaction, 'allow') };
+  return { cookie, response: await finishInteraction(provider, community, interaction, 'allow') };
 }

@@ -9,6 +9,7 @@ import { parseScope, requireAllowedScopes } from '../scopes.js';
 import type { Params } from '../params.js';
 import type { ResolvedClient } from '../../runtime/community-registry.js';
 import type { AuthorizationRequest } from './request.js';
+import { carriesTokens, defaultResponseMode, isResponseMode, normalizeResponseType, responseTypeParts, type ResponseMode, type ResponseType } from './response-type.js';
 
 const MAX_PARAM = 4096;
 const CHALLENGE_SYNTAX = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -46,22 +47,63 @@ export function redirectUriMatches(client: ResolvedClient, requested: string): b
   });
 }
 
-/** response_type must be `code`, registered for the client, with the authorization_code grant. */
-export function checkResponseType(params: Params, client: ResolvedClient): 'code' {
-  const responseType = params.get('response_type');
-  if (responseType === undefined) throw invalidRequest('response_type is required');
-  if (responseType !== 'code') throw new OAuthError('unsupported_response_type', `response_type ${responseType} is not supported`);
-  if (!client.metadata.response_types.includes('code') || !client.metadata.grant_types.includes('authorization_code')) {
-    throw unauthorizedClient('client may not use response_type code');
+/**
+ * response_type (OAuth 2.0 Multiple Response Types, OIDC Core §3): one of the seven combinations of `code`,
+ * `id_token` and `token`, compared order-insensitively. The client must have registered it (so implicit and hybrid
+ * are off unless asked for, RFC 9700 §2.1.2), with the grant types OIDC Registration §2 pairs with it: `code` needs
+ * authorization_code, `id_token` or `token` needs implicit.
+ */
+export function checkResponseType(params: Params, client: ResolvedClient): ResponseType {
+  const raw = params.get('response_type');
+  if (raw === undefined) throw invalidRequest('response_type is required');
+  const responseType = normalizeResponseType(raw);
+  if (responseType === undefined) throw new OAuthError('unsupported_response_type', `response_type ${raw} is not supported`);
+  const registered = client.metadata.response_types.some((r) => normalizeResponseType(r) === responseType);
+  const parts = responseTypeParts(responseType);
+  const grants = client.metadata.grant_types;
+  if (!registered || (parts.has('code') && !grants.includes('authorization_code')) || ((parts.has('id_token') || parts.has('token')) && !grants.includes('implicit'))) {
+    throw unauthorizedClient(`client may not use response_type ${responseType}`);
   }
-  return 'code';
+  return responseType;
 }
 
-/** Only `query`, the default for code (OAuth 2.0 Multiple Response Types §2.1). */
-export function checkResponseMode(params: Params): 'query' {
+/**
+ * response_mode: `query`, `fragment` or `form_post`, defaulting per response type (Multiple Response Types §2.1:
+ * code → query, anything with a token → fragment). `query` never carries tokens (§3.0, RFC 9700 §4.3.2).
+ */
+export function checkResponseMode(params: Params, responseType: ResponseType): ResponseMode {
   const mode = params.get('response_mode');
-  if (mode !== undefined && mode !== 'query') throw invalidRequest(`response_mode ${mode} is not supported`);
-  return 'query';
+  if (mode === undefined) return defaultResponseMode(responseType);
+  if (!isResponseMode(mode)) throw invalidRequest(`response_mode ${mode} is not supported`);
+  if (mode === 'query' && carriesTokens(responseType)) throw invalidRequest(`response_mode query must not be used with response_type ${responseType}`);
+  return mode;
+}
+
+/**
+ * The mode for an error sent to a trusted redirect_uri: the requested response_mode when it is valid (and not query
+ * for a response type that carries tokens), else the requested response type's default, else query. So a request
+ * with no or an unknown response_type but response_mode=form_post gets its error as a form_post. Never throws.
+ */
+export function errorResponseMode(params: Params): ResponseMode {
+  const safely = (name: string) => {
+    try {
+      return params.get(name);
+    } catch {
+      return undefined;
+    }
+  };
+  const rawType = safely('response_type');
+  const responseType = rawType === undefined ? undefined : normalizeResponseType(rawType);
+  const mode = safely('response_mode');
+  if (mode !== undefined && isResponseMode(mode) && !(mode === 'query' && responseType !== undefined && carriesTokens(responseType))) return mode;
+  return responseType === undefined ? 'query' : defaultResponseMode(responseType);
+}
+
+/** OIDC Core §3.2.2.1, §3.3.2.11: an ID token from the authorization endpoint needs `nonce` and the openid scope. */
+export function checkIdTokenRequest(responseType: ResponseType, scope: readonly string[], nonce: string | undefined): void {
+  if (!responseTypeParts(responseType).has('id_token')) return;
+  if (!scope.includes('openid')) throw invalidRequest(`response_type ${responseType} needs the openid scope`);
+  if (nonce === undefined) throw invalidRequest(`nonce is required with response_type ${responseType}`);
 }
 
 /** Request objects are not supported (discovery says so): OIDC Core §6 errors. */

@@ -3,7 +3,7 @@
  * - login is needed without a live SSO session, with prompt=login, when max_age has passed since auth_time, or when
  *   id_token_hint names another user; prompt=none then answers login_required;
  * - consent is needed per consent.ts; prompt=none then answers consent_required;
- * - otherwise a code is issued at once (SSO).
+ * - otherwise the authorization response (code and/or tokens) is issued at once (SSO).
  */
 import { OAuthError } from '../errors.js';
 import type { Params } from '../params.js';
@@ -13,10 +13,11 @@ import { currentSession, loginStateOf, type LoginState } from '../../identity/se
 import { startInteraction } from '../../identity/interaction.js';
 import { RedirectableError, validateAuthorizationRequest } from './pipeline.js';
 import { consentNeeded } from './consent.js';
-import { issueCode } from './issue-code.js';
+import { issueAuthorizationResponse } from './issue-response.js';
+import type { AuthorizationResponse } from './response.js';
 import type { AuthorizationRequest } from './request.js';
 
-export type AuthorizeOutcome = { kind: 'redirect'; location: string } | { kind: 'interaction'; uid: string; browserToken: string };
+export type AuthorizeOutcome = { kind: 'response'; response: AuthorizationResponse } | { kind: 'interaction'; uid: string; browserToken: string };
 
 export function loginNeeded(request: AuthorizationRequest, login: LoginState | undefined, now: number): boolean {
   if (!login) return true;
@@ -39,9 +40,9 @@ export async function authorize(provider: Provider, community: Community, params
       if (silent) throw new OAuthError('consent_required', 'the user must consent');
       return { kind: 'interaction', ...(await startInteraction(provider, community, request, login)) };
     }
-    return { kind: 'redirect', location: await issueCode(provider, community, client, request, login) };
+    return { kind: 'response', response: await issueAuthorizationResponse(provider, community, client, request, login) };
   } catch (err) {
-    if (err instanceof OAuthError) throw new RedirectableError(err, request.redirect_uri, request.state);
+    if (err instanceof OAuthError) throw new RedirectableError(err, request.redirect_uri, request.state, request.response_mode);
     throw err;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The authorization endpoint as a declared pipeline (OIDC Core §3.1.2, RFC 6749 §4.1.1, RFC 9700):
- *   client → redirect_uri → (errors redirect from here on) → request object → response_type → response_mode →
- *   scope → PKCE → prompt → max_age → id_token_hint.
+ *   client → redirect_uri → (errors redirect from here on, in the requested or default response mode) → request
+ *   object → response_type → response_mode → scope → PKCE (with a code) → prompt → nonce (with an ID token) →
+ *   max_age → id_token_hint.
  */
 import { compactVerify } from 'jose';
 import { OAuthError, invalidRequest } from '../errors.js';
@@ -9,7 +10,10 @@ import type { Params } from '../params.js';
 import type { Community, ResolvedClient } from '../../runtime/community-registry.js';
 import type { Provider } from '../../runtime/provider.js';
 import type { AuthorizationRequest } from './request.js';
+import { errorResponse, type AuthorizationResponse } from './response.js';
+import { responseTypeParts, type ResponseMode } from './response-type.js';
 import {
+  checkIdTokenRequest,
   checkLengths,
   checkMaxAge,
   checkPkce,
@@ -18,6 +22,7 @@ import {
   checkResponseMode,
   checkResponseType,
   checkScope,
+  errorResponseMode,
   redirectUriMatches,
 } from './checks.js';
 
@@ -30,14 +35,20 @@ export const AUTHORIZATION_PARAMS = [
 /** An error shown on Tessera's own page: the client or redirect_uri could not be trusted. */
 export class UntrustedRequestError extends OAuthError {}
 
-/** An error to send back to the validated redirect_uri. */
+/** An error to send back to the validated redirect_uri, in the response mode it should use (checks.ts errorResponseMode). */
 export class RedirectableError extends Error {
   constructor(
     override readonly cause: OAuthError,
     readonly redirectUri: string,
     readonly state: string | undefined,
+    readonly responseMode: ResponseMode = 'query',
   ) {
     super(cause.message);
+  }
+
+  /** The error response (with `iss` and `state`) for the client. */
+  toResponse(issuer: string): AuthorizationResponse {
+    return errorResponse(this.redirectUri, issuer, this.responseMode, this.cause, this.state);
   }
 }
 
@@ -76,24 +87,28 @@ export async function validateAuthorizationRequest(provider: Provider, community
 
   // From here on the redirect URI is trusted: errors go back to it (a repeated or oversized state is dropped).
   let state: string | undefined;
+  const errorMode = errorResponseMode(params);
   try {
     checkLengths(params, ['state']);
     state = params.get('state');
   } catch (err) {
-    throw err instanceof OAuthError ? new RedirectableError(err, redirectUri, undefined) : err;
+    throw err instanceof OAuthError ? new RedirectableError(err, redirectUri, undefined, errorMode) : err;
   }
   try {
     checkLengths(params, AUTHORIZATION_PARAMS);
     checkRequestObject(params);
+    const responseType = checkResponseType(params, client);
     const request: AuthorizationRequest = {
       client_id: clientId,
       redirect_uri: redirectUri,
-      response_type: checkResponseType(params, client),
-      response_mode: checkResponseMode(params),
+      response_type: responseType,
+      response_mode: checkResponseMode(params, responseType),
       scope: checkScope(params, client),
-      ...checkPkce(params, client),
+      // PKCE protects a code; implicit responses have none (their ID token's nonce and hashes bind them).
+      ...(responseTypeParts(responseType).has('code') ? checkPkce(params, client) : {}),
       prompt: checkPrompt(params),
     };
+    checkIdTokenRequest(responseType, request.scope, params.get('nonce'));
     const maxAge = checkMaxAge(params);
     if (maxAge !== undefined) request.max_age = maxAge;
     const optional = { state, nonce: params.get('nonce'), login_hint: params.get('login_hint'), ui_locales: params.get('ui_locales'), acr_values: params.get('acr_values') };
@@ -108,7 +123,7 @@ export async function validateAuthorizationRequest(provider: Provider, community
     if (hint !== undefined) request.hinted_sub = await hintedSubject(community, hint);
     return { client, request };
   } catch (err) {
-    if (err instanceof OAuthError) throw new RedirectableError(err, redirectUri, state);
+    if (err instanceof OAuthError) throw new RedirectableError(err, redirectUri, state, errorMode);
     throw err;
   }
 }

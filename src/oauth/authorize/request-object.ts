@@ -17,7 +17,7 @@ import { unseal } from '../../keys/sealing.js';
 import type { Community, ResolvedClient } from '../../runtime/community-registry.js';
 import type { Provider } from '../../runtime/provider.js';
 import { RedirectableError, UntrustedRequestError } from './pipeline.js';
-import { redirectUriMatches } from './checks.js';
+import { errorResponseMode, redirectUriMatches } from './checks.js';
 
 export const PAR_URN_PREFIX = 'urn:ietf:params:oauth:request_uri:';
 const MAX_REQUEST_OBJECT = 16_384;
@@ -82,7 +82,7 @@ export async function resolveAuthorizationParams(provider: Provider, community: 
   } catch (err) {
     if (!(err instanceof OAuthError)) throw err;
     const target = await trustedRedirect(provider, community, outer);
-    throw target ? new RedirectableError(err, target.redirectUri, target.state) : err instanceof UntrustedRequestError ? err : untrusted(err);
+    throw target ? new RedirectableError(err, target.redirectUri, target.state, errorResponseMode(outer)) : err instanceof UntrustedRequestError ? err : untrusted(err);
   }
 }
 

@@ -1,11 +1,12 @@
 /** A validated authorization request, as stored with an interaction while the user logs in or consents. */
 import type { ChallengeMethod } from '../pkce.js';
+import type { ResponseMode, ResponseType } from './response-type.js';
 
 export interface AuthorizationRequest {
   client_id: string;
   redirect_uri: string;
-  response_type: 'code';
-  response_mode: 'query';
+  response_type: ResponseType;
+  response_mode: ResponseMode;
   scope: string[];
   state?: string;
   nonce?: string;
@@ -21,4 +22,4 @@ export interface AuthorizationRequest {
 }
 
 /** Where an authorization error goes: an error page (no trusted redirect_uri yet) or back to the client. */
-export type ErrorTarget = { kind: 'page' } | { kind: 'redirect'; redirectUri: string; state?: string; responseMode: 'query' };
+export type ErrorTarget = { kind: 'page' } | { kind: 'redirect'; redirectUri: string; state?: string; responseMode: ResponseMode };
