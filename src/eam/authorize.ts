@@ -18,14 +18,14 @@ import type { Provider } from '../runtime/provider.js';
 import { startInteraction } from '../identity/interaction.js';
 import { EntraHintError, validateEntraHint, type EamSettings } from './entra-hint.js';
 import { entraMetadataOf } from './metadata.js';
-import { parseEamClaims, usableMethods } from './methods.js';
+import { parseEamClaims, usableFactors } from './methods.js';
 import { matchAccount } from './accounts.js';
 import type { EamContext } from './context.js';
 
 export const EAM_PARAMS = ['scope', 'response_type', 'response_mode', 'client_id', 'redirect_uri', 'nonce', 'state', 'id_token_hint', 'claims', 'client-request-id'] as const;
 
-/** The second factors Tessera can perform, as RFC 8176 methods: TOTP (`otp`) and passkeys (`fido`). */
-export const EAM_METHODS = ['otp', 'fido'] as const;
+/** The second factors Tessera can perform (identity/mfa-policy.ts): TOTP (`otp`) and passkeys (`fido`). */
+export const EAM_FACTORS = ['otp', 'fido'] as const;
 
 /** The hint is at most 16 KiB (entra-hint.ts); the other parameters are bounded like every authorization parameter. */
 const MAX_HINT = 16_384;
@@ -80,7 +80,7 @@ export async function eamAuthorize(provider: Provider, community: Community, cli
     const nonce = params.get('nonce');
     if (nonce === undefined) throw invalidRequest('nonce is required');
     const requested = parseEamClaims(params.get('claims'));
-    if (usableMethods(requested, EAM_METHODS).length === 0) throw new OAuthError('access_denied', 'none of the requested authentication types can be performed here');
+    if (usableFactors(requested, EAM_FACTORS).length === 0) throw new OAuthError('access_denied', 'none of the requested authentication types can be performed here');
     const hint = params.get('id_token_hint');
     if (hint === undefined) throw invalidRequest('id_token_hint is required');
     if (hint.length > MAX_HINT) throw invalidRequest('id_token_hint is too long');

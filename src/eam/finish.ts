@@ -14,7 +14,7 @@ import { OAuthError } from '../oauth/errors.js';
 import { issueIdToken } from '../oauth/id-token.js';
 import { InteractionError, type Interaction } from '../identity/interaction.js';
 import { parseEamContext, type EamContext } from './context.js';
-import { acrFor } from './methods.js';
+import { acrFor, answerMethod } from './methods.js';
 import { linkOnFirstUse } from './accounts.js';
 
 /** Seconds an EAM ID token is valid: Entra consumes it at once. */
@@ -42,11 +42,12 @@ export async function cancelEam(provider: Provider, interaction: Interaction, er
   return eamError(interaction, error);
 }
 
-/** The user completed `method` (an RFC 8176 value) as their second factor: the ID token for Entra. */
-export async function finishEam(provider: Provider, community: Community, interaction: Interaction, method: string): Promise<EamResponse> {
+/** The user completed a second factor reported as `amr` (RFC 8176 values): the ID token for Entra, with one of them. */
+export async function finishEam(provider: Provider, community: Community, interaction: Interaction, amr: readonly string[]): Promise<EamResponse> {
   const context = eamContextOf(interaction);
-  const acr = acrFor(context.requested, method);
-  if (!acr) throw new InteractionError('This method does not meet what Microsoft Entra asked for.');
+  const method = answerMethod(context.requested, amr);
+  const acr = method === undefined ? undefined : acrFor(context.requested, method);
+  if (method === undefined || acr === undefined) throw new InteractionError('This method does not meet what Microsoft Entra asked for.');
   const now = provider.clock.now();
   if (!(await provider.shortLived.consumeInteraction(interaction.row.uid, now))) throw new InteractionError('This sign-in request was already completed.');
   const log = { community: community.name, uid: interaction.row.uid, client_request_id: context.client_request_id, tid: context.tid };

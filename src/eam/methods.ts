@@ -74,7 +74,18 @@ export function acrFor(requested: EamRequestedClaims, method: string): string | 
   return requested.acr.find((acr) => acr.includes(type));
 }
 
-/** Of the methods a user could use (in preference order), those that answer the request. */
-export function usableMethods(requested: EamRequestedClaims, methods: readonly string[]): string[] {
-  return methods.filter((m) => acrFor(requested, m) !== undefined);
+/**
+ * How Tessera's second factors (identity/mfa-policy.ts) report themselves (RFC 8176): TOTP as `otp`; a passkey as
+ * `hwk` (device-bound) or `swk` (synced) together with `fido`.
+ */
+export const FACTOR_METHODS: Readonly<Record<string, readonly string[]>> = { otp: ['otp'], fido: ['hwk', 'swk', 'fido'] };
+
+/** Of the factors a user could use (in preference order), those that can answer the request. */
+export function usableFactors(requested: EamRequestedClaims, factors: readonly string[]): string[] {
+  return factors.filter((f) => (FACTOR_METHODS[f] ?? []).some((m) => acrFor(requested, m) !== undefined));
+}
+
+/** The one method to report for a completed factor's methods (`amr`): the first the request accepts. */
+export function answerMethod(requested: EamRequestedClaims, amr: readonly string[]): string | undefined {
+  return amr.find((m) => acrFor(requested, m) !== undefined);
 }

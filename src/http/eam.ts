@@ -63,7 +63,7 @@ async function render(provider: Provider, community: Community, interaction: Int
       username: user?.username ?? '',
       ...(context.preferred_username !== undefined ? { entraUsername: context.preferred_username } : {}),
       csrf: interaction.row.csrf,
-      methods: await eamFactors(provider, community, interaction, context),
+      factors: await eamFactors(provider, community, interaction, context),
       ...(error !== undefined ? { error } : {}),
     }),
   );
@@ -82,7 +82,7 @@ export async function eamInteractionSubmit(provider: Provider, community: Commun
   if (step === 'cancel') return sendFormPost(reply, await cancelEam(provider, interaction, new OAuthError('access_denied', 'the user cancelled the second factor')));
   if (step === 'totp') {
     const result = await checkEamCode(provider, community, interaction, context, form.get('code') ?? '', request.ip);
-    if (result.ok) return sendFormPost(reply, await finishEam(provider, community, interaction, result.method));
+    if (result.ok) return sendFormPost(reply, await finishEam(provider, community, interaction, result.amr));
     const error = result.retryAfter !== undefined ? `Too many attempts. Try again in ${Math.ceil(result.retryAfter / 60)} minutes.` : 'The code is not valid.';
     return render(provider, community, interaction, reply, error);
   }

@@ -1,7 +1,7 @@
 /** The EAM acr/amr rules (src/eam/methods.ts): parsing Entra's `claims`, and the acr answered for a method. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { acrFor, methodType, parseEamClaims, usableMethods } from '../../src/eam/methods.js';
+import { acrFor, answerMethod, methodType, parseEamClaims, usableFactors } from '../../src/eam/methods.js';
 import { OAuthError } from '../../src/oauth/errors.js';
 
 const claims = (idToken: unknown) => JSON.stringify({ id_token: idToken });
@@ -30,6 +30,14 @@ describe('EAM acr and amr', () => {
     assert.equal(acrFor({ acr: ['knowledge'], amr: [] }, 'otp'), undefined);
     assert.equal(acrFor({ acr: ['possession'], amr: ['sms'] }, 'otp'), undefined);
     assert.equal(acrFor({ acr: ['possession'], amr: ['otp'] }, 'pwd'), undefined);
-    assert.deepEqual(usableMethods({ acr: ['possession'], amr: ['fido'] }, ['otp', 'fido']), ['fido']);
+  });
+
+  it('a factor is usable when one of the methods it reports is accepted; one method is reported', () => {
+    assert.deepEqual(usableFactors({ acr: ['possession'], amr: ['fido'] }, ['otp', 'fido']), ['fido']);
+    assert.deepEqual(usableFactors({ acr: ['possessionorinherence'], amr: [] }, ['otp', 'fido']), ['otp', 'fido']);
+    assert.deepEqual(usableFactors({ acr: ['inherence'], amr: [] }, ['otp', 'fido']), []);
+    assert.equal(answerMethod({ acr: ['possession'], amr: ['fido'] }, ['hwk', 'fido']), 'fido');
+    assert.equal(answerMethod({ acr: ['possession'], amr: [] }, ['swk', 'fido']), 'swk');
+    assert.equal(answerMethod({ acr: ['possession'], amr: ['sms'] }, ['otp']), undefined);
   });
 });
