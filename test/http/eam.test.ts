@@ -10,7 +10,7 @@ import { startServer, postForm, type TestServer } from '../support/server.js';
 import { OTHER_LICENSE, SYSTEM_LICENSE, ServiceClient } from '../support/service-client.js';
 import { TestBrowser, hiddenInputs } from '../support/browser.js';
 import { startFakeEntra, type FakeEntra } from '../support/fake-entra.js';
-import { ACME_LICENSE, ALICE_OID, APP_ID, BOB_OID, ENTRA_CALLBACK, OTHER_TENANT, TENANT, eamProvisioning, entraForm, formPost } from '../support/eam.js';
+import { ACME_LICENSE, ALICE_OID, APP_ID, BOB_OID, ENTRA_CALLBACK, OTHER_TENANT, TENANT, UNREACHABLE_CLIENT, eamProvisioning, entraForm, formPost } from '../support/eam.js';
 
 const PUBLIC_URL = 'https://tessera.example';
 
@@ -98,6 +98,10 @@ describe('Entra external authentication method', () => {
     await refused(entraForm(await hint({ alg: 'PS256' })), 'invalid_request', /RS256/);
     await refused(entraForm(await hint({ age: 601 })), 'invalid_request', /fresh/);
     await refused(entraForm('not-a-jwt'), 'invalid_request');
+  });
+
+  it('Entra’s metadata out of reach is temporarily_unavailable, not an error page or a hang', async () => {
+    await refused(entraForm(await hint(), { client_id: UNREACHABLE_CLIENT }), 'temporarily_unavailable');
   });
 
   it('fetches Entra’s keys again for a kid it has not seen', async () => {

@@ -9,6 +9,7 @@ export const OTHER_TENANT = '99999999-2222-3333-4444-555555555555';
 export const APP_ID = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 export const ALICE_OID = '0a0b0c0d-0000-4000-8000-00000000a11c';
 export const BOB_OID = '0a0b0c0d-0000-4000-8000-000000000b0b';
+export const UNREACHABLE_CLIENT = 'entra-unreachable';
 export const ENTRA_CALLBACK = 'https://login.microsoftonline.com/common/federation/externalauthprovider';
 /** What Entra asks for (MS-EAM's example). */
 export const CLAIMS = JSON.stringify({
@@ -41,6 +42,15 @@ export function eamProvisioning(options: EamFixtureOptions): Record<string, unkn
       token_endpoint_auth_method: 'none',
       scope: 'openid',
       eam: { entra_app_id: APP_ID, allowed_tenant_ids: [TENANT], entra_metadata_url: options.metadataUrl },
+    },
+    {
+      // Entra's metadata unreachable (nothing listens on port 9).
+      client_id: UNREACHABLE_CLIENT,
+      redirect_uris: [options.redirectUri ?? ENTRA_CALLBACK],
+      grant_types: [],
+      token_endpoint_auth_method: 'none',
+      scope: 'openid',
+      eam: { entra_app_id: APP_ID, allowed_tenant_ids: [TENANT], entra_metadata_url: 'http://127.0.0.1:9/common/v2.0/.well-known/openid-configuration' },
     },
   ];
   acme.users = (acme.users as Record<string, unknown>[]).map((u) =>
