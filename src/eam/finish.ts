@@ -26,6 +26,11 @@ export interface EamResponse {
   values: Record<string, string | undefined>;
 }
 
+/** The fields to POST, in order, without the absent ones. */
+export function eamResponseParams(response: EamResponse): [string, string][] {
+  return Object.entries(response.values).filter((entry): entry is [string, string] => entry[1] !== undefined);
+}
+
 export function eamContextOf(interaction: Interaction): EamContext {
   const context = parseEamContext(interaction.row.eam);
   if (!context) throw new InteractionError('This is not an external authentication request.');

@@ -15,17 +15,16 @@ import { RedirectableError } from '../oauth/authorize/pipeline.js';
 import { INTERACTION_COOKIE, checkCsrf, interactionPath, type Interaction } from '../identity/interaction.js';
 import { findUserById } from '../store/users.js';
 import { eamAuthorize, isEamClient } from '../eam/authorize.js';
-import { cancelEam, eamContextOf, finishEam, type EamResponse } from '../eam/finish.js';
+import { cancelEam, eamContextOf, eamResponseParams, finishEam, type EamResponse } from '../eam/finish.js';
 import { checkEamCode, eamFactors } from '../eam/second-factor.js';
 import { eamPage } from '../ui/eam-pages.js';
 import { errorPage } from '../ui/pages.js';
 import { cookieOptions, formParams, noStore, sendPage } from './respond.js';
-import { sendFormPost as sendFormPostPage } from './authorization-response.js';
+import { sendFormPost } from './authorization-response.js';
 
-/** MS-EAM: the answer is form-POSTed with exactly its fields (no `iss`); absent values are left out. */
-function sendFormPost(reply: FastifyReply, response: EamResponse): FastifyReply {
-  const params = Object.entries(response.values).filter((entry): entry is [string, string] => entry[1] !== undefined);
-  return sendFormPostPage(reply, response.redirectUri, params);
+/** MS-EAM: the answer is form-POSTed with exactly its fields (no `iss`). */
+export function sendEamResponse(reply: FastifyReply, response: EamResponse): FastifyReply {
+  return sendFormPost(reply, response.redirectUri, eamResponseParams(response));
 }
 
 /** Handles the request when its client is an EAM client; undefined otherwise (the usual authorization flow). */
@@ -46,7 +45,7 @@ export async function eamAuthorizeResponse(provider: Provider, community: Commun
   } catch (err) {
     if (err instanceof RedirectableError) {
       const { cause, redirectUri, state } = err;
-      return sendFormPost(reply, { redirectUri, values: { error: cause.error, error_description: cause.description, state } });
+      return sendEamResponse(reply, { redirectUri, values: { error: cause.error, error_description: cause.description, state } });
     }
     if (err instanceof OAuthError) return sendPage(reply, errorPage(400, err.error, err.description));
     throw err;
@@ -79,10 +78,10 @@ export async function eamInteractionSubmit(provider: Provider, community: Commun
   noStore(reply);
   const context = eamContextOf(interaction);
   const step = form.get('step');
-  if (step === 'cancel') return sendFormPost(reply, await cancelEam(provider, interaction, new OAuthError('access_denied', 'the user cancelled the second factor')));
+  if (step === 'cancel') return sendEamResponse(reply, await cancelEam(provider, interaction, new OAuthError('access_denied', 'the user cancelled the second factor')));
   if (step === 'totp') {
     const result = await checkEamCode(provider, community, interaction, context, form.get('code') ?? '', request.ip);
-    if (result.ok) return sendFormPost(reply, await finishEam(provider, community, interaction, result.amr));
+    if (result.ok) return sendEamResponse(reply, await finishEam(provider, community, interaction, result.amr));
     const error = result.retryAfter !== undefined ? `Too many attempts. Try again in ${Math.ceil(result.retryAfter / 60)} minutes.` : 'The code is not valid.';
     return render(provider, community, interaction, reply, error);
   }
