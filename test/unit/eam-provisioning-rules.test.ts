@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseProvisioning, ProvisioningError } from '../../src/provisioning/schema.js';
+import { mergeEamSetting } from '../../src/provisioning/eam.js';
 
 const APP = 'AAAAAAAA-bbbb-cccc-dddd-eeeeeeeeeeee';
 const TENANT = '11111111-2222-3333-4444-555555555555';
@@ -59,5 +60,12 @@ describe('EAM provisioning rules', () => {
     assert.deepEqual(parseProvisioning(withUsers([], { eam: {} })).communities[0]!.eam, { link_by: 'none' });
     assert.deepEqual(parseProvisioning(withUsers([], { eam: { link_by: 'username' } })).communities[0]!.eam, { link_by: 'username' });
     refused(withUsers([], { eam: { link_by: 'email' } }), /eam\/link_by: must be one of/);
+  });
+
+  it('keeps the setting in the community settings only while the file asks for username links', () => {
+    const stored = mergeEamSetting('{"login_ui_url":"https://ui.example"}', { link_by: 'username' });
+    assert.deepEqual(JSON.parse(stored), { login_ui_url: 'https://ui.example', eam: { link_by: 'username' } });
+    assert.deepEqual(JSON.parse(mergeEamSetting(stored, undefined)), { login_ui_url: 'https://ui.example' });
+    assert.deepEqual(JSON.parse(mergeEamSetting(stored, { link_by: 'none' })), { login_ui_url: 'https://ui.example' });
   });
 });
