@@ -13,6 +13,8 @@ import { authorizeRoutes } from './http/authorize.js';
 import { interactionRoutes } from './http/interaction.js';
 import { logoutRoutes } from './http/logout.js';
 import { sessionRoutes } from './http/sessions.js';
+import { accountSecurityRoutes } from './http/account-security.js';
+import { passkeyRoutes } from './http/passkeys.js';
 import { upstreamRoutes } from './http/upstream.js';
 import { serviceRoutes } from './http/service.js';
 import { serviceApiRoutes, serviceErrorHandler } from './http/service-api.js';
@@ -93,6 +95,8 @@ export async function buildApp(provider: Provider): Promise<FastifyInstance> {
     interactionRoutes(browser, provider);
     logoutRoutes(browser, provider);
     sessionRoutes(browser, provider);
+    accountSecurityRoutes(browser, provider);
+    passkeyRoutes(browser, provider);
     upstreamRoutes(browser, provider);
   });
   return app;

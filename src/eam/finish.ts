@@ -33,7 +33,7 @@ export function eamResponseParams(response: EamResponse): [string, string][] {
 
 export function eamContextOf(interaction: Interaction): EamContext {
   const context = parseEamContext(interaction.row.eam);
-  if (!context) throw new InteractionError('This is not an external authentication request.');
+  if (!context) throw new InteractionError('eam.notEam');
   return context;
 }
 
@@ -43,7 +43,7 @@ export function eamError(interaction: Interaction, error: OAuthError): EamRespon
 
 /** Ends the interaction with an error for Entra (the user cancelled, or no factor can be used). */
 export async function cancelEam(provider: Provider, interaction: Interaction, error: OAuthError): Promise<EamResponse> {
-  if (!(await provider.shortLived.consumeInteraction(interaction.row.uid, provider.clock.now()))) throw new InteractionError('This sign-in request was already completed.');
+  if (!(await provider.shortLived.consumeInteraction(interaction.row.uid, provider.clock.now()))) throw new InteractionError('error.completed');
   return eamError(interaction, error);
 }
 
@@ -52,9 +52,9 @@ export async function finishEam(provider: Provider, community: Community, intera
   const context = eamContextOf(interaction);
   const method = answerMethod(context.requested, amr);
   const acr = method === undefined ? undefined : acrFor(context.requested, method);
-  if (method === undefined || acr === undefined) throw new InteractionError('This method does not meet what Microsoft Entra asked for.');
+  if (method === undefined || acr === undefined) throw new InteractionError('eam.methodMismatch');
   const now = provider.clock.now();
-  if (!(await provider.shortLived.consumeInteraction(interaction.row.uid, now))) throw new InteractionError('This sign-in request was already completed.');
+  if (!(await provider.shortLived.consumeInteraction(interaction.row.uid, now))) throw new InteractionError('error.completed');
   const log = { community: community.name, uid: interaction.row.uid, client_request_id: context.client_request_id, tid: context.tid };
   if (!(await linkOnFirstUse(provider, community, context))) {
     provider.log.warn(log, 'eam: the Entra identity was linked to another account meanwhile');

@@ -9,10 +9,10 @@ import { resolveAuthorizationParams } from '../oauth/authorize/request-object.js
 import { RedirectableError } from '../oauth/authorize/pipeline.js';
 import { OAuthError } from '../oauth/errors.js';
 import { INTERACTION_COOKIE, interactionPath } from '../identity/interaction.js';
-import { SESSION_COOKIE } from '../identity/sessions.js';
 import { errorPage } from '../ui/pages.js';
 import { redirectToRequestedUpstream } from './upstream.js';
-import { communityOf, cookieOptions, formParams, noStore, queryParams, sendPage } from './respond.js';
+import { communityOf, cookieOptions, formParams, noStore, pageTranslator, queryParams, sendPage } from './respond.js';
+import { browserCookies } from './session-cookies.js';
 import { PROOF_PARAM } from '../service/proof-of-authentication.js';
 import { externalLoginLocation } from '../service/community-settings.js';
 import { proofOfAuthenticationResponse } from './proof-of-authentication.js';
@@ -25,14 +25,14 @@ export function authorizeRoutes(app: FastifyInstance, provider: Provider): void 
     try {
       const sent = request.method === 'POST' ? formParams(request) : queryParams(request);
       // Microsoft Entra external authentication (issue 7): an EAM client's requests follow their own contract.
-      const eam = await eamAuthorizeResponse(provider, community, sent, reply);
+      const eam = await eamAuthorizeResponse(provider, community, sent, request, reply);
       if (eam) return eam;
       // Service API (issue 6): a sign-in vouched for by a trusted authenticator (plain form parameters, as the
       // client libraries send them); without it the usual flow.
       if (request.method === 'POST' && sent.has(PROOF_PARAM)) return await proofOfAuthenticationResponse(provider, community, sent, reply);
       // A request object or a pushed request's request_uri stands for the parameters (RFC 9101, RFC 9126).
       const params = await resolveAuthorizationParams(provider, community, sent);
-      const outcome = await authorize(provider, community, params, request.cookies[SESSION_COOKIE]);
+      const outcome = await authorize(provider, community, params, browserCookies(request));
       noStore(reply);
       if (outcome.kind === 'response') return sendAuthorizationResponse(reply, outcome.response);
       const path = interactionPath(community, outcome.uid);
@@ -45,7 +45,7 @@ export function authorizeRoutes(app: FastifyInstance, provider: Provider): void 
       if (err instanceof RedirectableError) {
         return sendAuthorizationResponse(reply, err.toResponse(community.issuer));
       }
-      if (err instanceof OAuthError) return sendPage(reply, errorPage(400, err.error, err.description));
+      if (err instanceof OAuthError) return sendPage(reply, errorPage(pageTranslator(request), 400, err.error, { text: err.description }));
       throw err;
     }
   };

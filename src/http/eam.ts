@@ -19,7 +19,10 @@ import { cancelEam, eamContextOf, eamResponseParams, finishEam, type EamResponse
 import { checkEamCode, eamFactors } from '../eam/second-factor.js';
 import { eamPage } from '../ui/eam-pages.js';
 import { errorPage } from '../ui/pages.js';
-import { cookieOptions, formParams, noStore, sendPage } from './respond.js';
+import type { Message, Translator } from '../ui/i18n.js';
+import { retryMessage } from '../identity/throttle.js';
+import { cookieOptions, formParams, noStore, pageTranslator, sendPage } from './respond.js';
+import { passkeyStepPath } from './passkeys.js';
 import { sendFormPost } from './authorization-response.js';
 
 /** MS-EAM: the answer is form-POSTed with exactly its fields (no `iss`). */
@@ -28,7 +31,7 @@ export function sendEamResponse(reply: FastifyReply, response: EamResponse): Fas
 }
 
 /** Handles the request when its client is an EAM client; undefined otherwise (the usual authorization flow). */
-export async function eamAuthorizeResponse(provider: Provider, community: Community, params: Params, reply: FastifyReply): Promise<FastifyReply | undefined> {
+export async function eamAuthorizeResponse(provider: Provider, community: Community, params: Params, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
   let clientId: string | undefined;
   try {
     clientId = params.get('client_id');
@@ -47,43 +50,47 @@ export async function eamAuthorizeResponse(provider: Provider, community: Commun
       const { cause, redirectUri, state } = err;
       return sendEamResponse(reply, { redirectUri, values: { error: cause.error, error_description: cause.description, state } });
     }
-    if (err instanceof OAuthError) return sendPage(reply, errorPage(400, err.error, err.description));
+    if (err instanceof OAuthError) return sendPage(reply, errorPage(pageTranslator(request), 400, err.error, { text: err.description }));
     throw err;
   }
 }
 
-async function render(provider: Provider, community: Community, interaction: Interaction, reply: FastifyReply, error?: string): Promise<FastifyReply> {
+async function render(provider: Provider, community: Community, interaction: Interaction, reply: FastifyReply, tr: Translator, error?: Message): Promise<FastifyReply> {
   const context = eamContextOf(interaction);
   const user = await findUserById(provider.db, community.id, context.user_id);
   return sendPage(
     reply,
     eamPage({
+      tr,
       clientName: interaction.client.metadata.client_name ?? 'Microsoft Entra ID',
       username: user?.username ?? '',
       ...(context.preferred_username !== undefined ? { entraUsername: context.preferred_username } : {}),
       csrf: interaction.row.csrf,
       factors: await eamFactors(provider, community, interaction, context),
+      passkeyUrl: passkeyStepPath(community, interaction.row.uid),
       ...(error !== undefined ? { error } : {}),
     }),
   );
 }
 
-export async function eamInteractionPage(provider: Provider, community: Community, interaction: Interaction, reply: FastifyReply): Promise<FastifyReply> {
-  return render(provider, community, interaction, reply);
+export async function eamInteractionPage(provider: Provider, community: Community, interaction: Interaction, reply: FastifyReply, tr: Translator): Promise<FastifyReply> {
+  return render(provider, community, interaction, reply, tr);
 }
 
-export async function eamInteractionSubmit(provider: Provider, community: Community, interaction: Interaction, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+export async function eamInteractionSubmit(provider: Provider, community: Community, interaction: Interaction, request: FastifyRequest, reply: FastifyReply, tr: Translator): Promise<FastifyReply> {
   const form = formParams(request);
   checkCsrf(interaction, form.get('csrf'));
   noStore(reply);
   const context = eamContextOf(interaction);
   const step = form.get('step');
-  if (step === 'cancel') return sendEamResponse(reply, await cancelEam(provider, interaction, new OAuthError('access_denied', 'the user cancelled the second factor')));
+  // "Cancel" here or on the passkey step (which posts decision=deny): access_denied to Entra.
+  if (step === 'cancel' || form.get('decision') === 'deny') {
+    return sendEamResponse(reply, await cancelEam(provider, interaction, new OAuthError('access_denied', 'the user cancelled the second factor')));
+  }
   if (step === 'totp') {
     const result = await checkEamCode(provider, community, interaction, context, form.get('code') ?? '', request.ip);
     if (result.ok) return sendEamResponse(reply, await finishEam(provider, community, interaction, result.amr));
-    const error = result.retryAfter !== undefined ? `Too many attempts. Try again in ${Math.ceil(result.retryAfter / 60)} minutes.` : 'The code is not valid.';
-    return render(provider, community, interaction, reply, error);
+    return render(provider, community, interaction, reply, tr, result.retryAfter !== undefined ? retryMessage(result.retryAfter) : 'mfa.wrongCode');
   }
-  return render(provider, community, interaction, reply);
+  return render(provider, community, interaction, reply, tr);
 }

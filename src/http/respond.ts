@@ -6,6 +6,7 @@ import type { Community } from '../runtime/community-registry.js';
 import type { Provider } from '../runtime/provider.js';
 import { COMMUNITY_NAME } from '../provisioning/schema.js';
 import type { Page } from '../ui/html.js';
+import { translatorFor, type Translator } from '../ui/i18n.js';
 
 const COMMUNITY_PATTERN = new RegExp(COMMUNITY_NAME);
 
@@ -56,4 +57,17 @@ export async function communityOf(provider: Provider, request: FastifyRequest): 
 
 export function cookieOptions(provider: Provider, path: string, maxAge?: number) {
   return { path, httpOnly: true, sameSite: 'lax' as const, secure: provider.config.secureCookies, ...(maxAge !== undefined ? { maxAge } : {}) };
+}
+
+/**
+ * The translator for a page: `uiLocales` when given (an interaction's stored request), else the request's own
+ * `ui_locales` parameter (query or form), else Accept-Language (ui/i18n.ts).
+ */
+export function pageTranslator(request: FastifyRequest, uiLocales?: string): Translator {
+  const fromRequest = (source: unknown) => {
+    const value = typeof source === 'object' && source !== null ? (source as Record<string, unknown>).ui_locales : undefined;
+    return typeof value === 'string' ? value : undefined;
+  };
+  const header = request.headers['accept-language'];
+  return translatorFor(uiLocales ?? fromRequest(request.query) ?? fromRequest(request.body), typeof header === 'string' ? header : undefined);
 }

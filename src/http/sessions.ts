@@ -6,22 +6,23 @@ import { checkLogoutCsrf, clientsOfSession, endUserSessions, logoutCsrf } from '
 import { findUserById } from '../store/users.js';
 import { errorPage, loggedOutPage } from '../ui/pages.js';
 import { notSignedInPage, sessionListPage } from '../ui/session-pages.js';
-import { communityOf, cookieOptions, formParams, sendPage } from './respond.js';
+import { communityOf, cookieOptions, formParams, pageTranslator, sendPage } from './respond.js';
 
 export function sessionRoutes(app: FastifyInstance, provider: Provider): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const community = await communityOf(provider, request);
     const cookie = request.cookies[SESSION_COOKIE];
+    const tr = pageTranslator(request);
     const session = await currentSession(provider, community, cookie);
-    if (!session || !cookie) return sendPage(reply, notSignedInPage(community.name));
+    if (!session || !cookie) return sendPage(reply, notSignedInPage(tr, community.name));
     if (request.method === 'POST') {
       const params = formParams(request);
       if (params.get('action') !== 'sign_out_all' || !checkLogoutCsrf(provider, cookie, params.get('csrf'), 'sessions')) {
-        return sendPage(reply, errorPage(400, 'invalid_request', 'The form expired. Please try again.'));
+        return sendPage(reply, errorPage(tr, 400, 'invalid_request', 'error.formExpired'));
       }
       const frames = await endUserSessions(provider, community, session.user_id);
       reply.clearCookie(SESSION_COOKIE, cookieOptions(provider, communityCookiePath(community)));
-      return sendPage(reply, loggedOutPage(true, { frames }));
+      return sendPage(reply, loggedOutPage(tr, true, { frames }));
     }
     const user = await findUserById(provider.db, community.id, session.user_id);
     const sessions = await provider.shortLived.liveUserSessions(community.id, session.user_id, provider.clock.now());
@@ -32,7 +33,7 @@ export function sessionRoutes(app: FastifyInstance, provider: Provider): void {
         apps: (await clientsOfSession(provider, community, s.sid)).map((c) => c.metadata.client_name ?? c.metadata.client_id),
       })),
     );
-    return sendPage(reply, sessionListPage({ communityName: community.name, username: user?.username ?? session.user_id, csrf: logoutCsrf(provider, cookie, 'sessions'), sessions: listed }));
+    return sendPage(reply, sessionListPage({ tr, communityName: community.name, username: user?.username ?? session.user_id, csrf: logoutCsrf(provider, cookie, 'sessions'), sessions: listed }));
   };
   app.get('/oauth2/community/:community/v1/sessions', handler);
   app.post('/oauth2/community/:community/v1/sessions', handler);

@@ -11,7 +11,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Provider } from '../runtime/provider.js';
 import type { Community } from '../runtime/community-registry.js';
 import { INTERACTION_COOKIE, InteractionError, checkCsrf, interactionPath, openInteraction, type Interaction } from '../identity/interaction.js';
-import { SESSION_COOKIE, communityCookiePath } from '../identity/sessions.js';
 import type { AuthorizationRequest } from '../oauth/authorize/request.js';
 import { OAuthError } from '../oauth/errors.js';
 import { findUpstream, listUpstreams, requestedIdp, type Upstream } from '../identity/upstream/config.js';
@@ -19,8 +18,10 @@ import { UPSTREAM_COOKIE, completeUpstreamLogin, startUpstreamLogin, upstreamCoo
 import { UpstreamLoginError } from '../identity/upstream/errors.js';
 import { signInFromUpstream } from '../identity/upstream/sign-in.js';
 import { upstreamButtons } from '../ui/upstream-buttons.js';
+import type { Translator } from '../ui/i18n.js';
 import { errorPage } from '../ui/pages.js';
-import { communityOf, cookieOptions, formParams, noStore, sendPage } from './respond.js';
+import { communityOf, cookieOptions, formParams, noStore, pageTranslator, sendPage } from './respond.js';
+import { browserCookies, setCurrentSession } from './session-cookies.js';
 import { sendAuthorizationResponse } from './authorization-response.js';
 
 async function redirectUpstream(provider: Provider, community: Community, upstream: Upstream, interaction: { uid: string; expiresAt: number; request: AuthorizationRequest }, reply: FastifyReply): Promise<FastifyReply> {
@@ -30,9 +31,9 @@ async function redirectUpstream(provider: Provider, community: Community, upstre
 }
 
 /** The login page's upstream buttons for this interaction ('' when the community has none). */
-export async function upstreamButtonsFor(provider: Provider, community: Community, interaction: Interaction): Promise<string> {
+export async function upstreamButtonsFor(provider: Provider, community: Community, interaction: Interaction, tr: Translator): Promise<string> {
   const upstreams = await listUpstreams(provider, community);
-  return upstreamButtons({ action: `${interactionPath(community, interaction.row.uid)}/upstream`, csrf: interaction.row.csrf, upstreams });
+  return upstreamButtons({ action: `${interactionPath(community, interaction.row.uid)}/upstream`, csrf: interaction.row.csrf, upstreams, heading: tr.text('login.upstreams'), verb: tr.text('login.continueWith') });
 }
 
 /**
@@ -62,10 +63,10 @@ export function upstreamRoutes(app: FastifyInstance, provider: Provider): void {
     } catch (err) {
       if (err instanceof UpstreamLoginError) {
         provider.log.info({ url: request.url.split('?')[0], code: err.code, err: err.message }, 'upstream login failed');
-        return sendPage(reply, errorPage(err.status, err.code, err.message));
+        return sendPage(reply, errorPage(pageTranslator(request), err.status, err.code, { text: err.message }));
       }
-      if (err instanceof InteractionError) return sendPage(reply, errorPage(400, 'invalid_request', err.message));
-      if (err instanceof OAuthError && err.status !== 404) return sendPage(reply, errorPage(err.status, err.error, err.description));
+      if (err instanceof InteractionError) return sendPage(reply, errorPage(pageTranslator(request), 400, 'invalid_request', err.messageId));
+      if (err instanceof OAuthError && err.status !== 404) return sendPage(reply, errorPage(pageTranslator(request), err.status, err.error, { text: err.description }));
       throw err;
     }
   };
@@ -76,8 +77,8 @@ export function upstreamRoutes(app: FastifyInstance, provider: Provider): void {
     const interaction = await openInteraction(provider, community, uid, request.cookies[INTERACTION_COOKIE]);
     const form = formParams(request);
     checkCsrf(interaction, form.get('csrf'));
-    if (interaction.login) throw new InteractionError('You are already signed in for this request.');
-    if (interaction.row.eam) throw new InteractionError('This request is confirmed with a second factor, not by signing in.');
+    if (interaction.login) throw new InteractionError('error.alreadySignedIn');
+    if (interaction.row.eam) throw new InteractionError('eam.noSignIn');
     const upstream = await findUpstream(provider, community, form.get('upstream') ?? '');
     if (!upstream) throw new UpstreamLoginError('invalid_request', 'This sign-in provider is not configured.');
     return redirectUpstream(provider, community, upstream, { uid, expiresAt: interaction.row.expires_at, request: interaction.request }, reply);
@@ -89,8 +90,9 @@ export function upstreamRoutes(app: FastifyInstance, provider: Provider): void {
     // The binding cookie has done its job whatever the outcome.
     reply.clearCookie(UPSTREAM_COOKIE, { path: upstreamCookiePath(community) });
     const identity = await completeUpstreamLogin(provider, community, request.query as CallbackQuery, request.cookies[UPSTREAM_COOKIE]);
-    const signedIn = await signInFromUpstream(provider, community, identity, request.cookies[SESSION_COOKIE]);
-    reply.setCookie(SESSION_COOKIE, signedIn.cookie, cookieOptions(provider, communityCookiePath(community)));
+    const cookies = browserCookies(request);
+    const signedIn = await signInFromUpstream(provider, community, identity, cookies.session);
+    setCurrentSession(reply, provider, community, cookies, signedIn.cookie, signedIn.kept);
     if ('response' in signedIn) return sendAuthorizationResponse(reply, signedIn.response);
     return reply.redirect(signedIn.location, 303);
   }));

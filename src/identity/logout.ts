@@ -7,13 +7,13 @@
  * by a valid id_token_hint (signed by this community; it may have expired) or by client_id, and both agree. The user
  * confirms on a page whose form carries a CSRF token derived from the session cookie. `state` is returned unchanged.
  */
-import { compactVerify } from 'jose';
+import { verifyOwnIdToken } from '../oauth/id-token.js';
 import { hmacSha256, safeEqual } from '../keys/secrets.js';
 import { OAuthError, invalidRequest } from '../oauth/errors.js';
 import type { Params } from '../oauth/params.js';
 import type { Community } from '../runtime/community-registry.js';
 import type { Provider } from '../runtime/provider.js';
-import { currentSession } from './sessions.js';
+import { allBrowserSessions, type BrowserCookies } from './browser-accounts.js';
 import type { SessionTable } from '../store/schema.js';
 import type { ResolvedClient } from '../runtime/community-registry.js';
 
@@ -25,15 +25,9 @@ export interface LogoutRequest {
 }
 
 async function hintAudience(community: Community, hint: string): Promise<string[]> {
-  try {
-    const { payload } = await compactVerify(hint, community.ownKeySet);
-    const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: unknown; aud?: unknown };
-    if (claims.iss !== community.issuer) throw new Error('foreign');
-    const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    return aud.filter((a): a is string => typeof a === 'string');
-  } catch {
-    throw invalidRequest('id_token_hint is not an ID token issued by this provider');
-  }
+  const claims = await verifyOwnIdToken(community, hint);
+  if (!claims) throw invalidRequest('id_token_hint is not an ID token issued by this provider');
+  return claims.aud;
 }
 
 export async function validateLogout(provider: Provider, community: Community, params: Params): Promise<LogoutRequest> {
@@ -41,9 +35,10 @@ export async function validateLogout(provider: Provider, community: Community, p
   const clientIdParam = params.get('client_id');
   const uri = params.get('post_logout_redirect_uri');
   const state = params.get('state');
-  params.get('ui_locales');
+  const uiLocales = params.get('ui_locales');
   params.get('logout_hint');
   const carried: Record<string, string> = {};
+  if (uiLocales) carried.ui_locales = uiLocales;
   if (hint) carried.id_token_hint = hint;
   if (clientIdParam) carried.client_id = clientIdParam;
   if (uri) carried.post_logout_redirect_uri = uri;
@@ -66,11 +61,11 @@ export async function validateLogout(provider: Provider, community: Community, p
 }
 
 /** A CSRF token for a form that ends sessions, bound to the session cookie and the form's purpose. */
-export function logoutCsrf(provider: Provider, sessionCookie: string, purpose: 'logout' | 'sessions' = 'logout'): string {
+export function logoutCsrf(provider: Provider, sessionCookie: string, purpose: 'logout' | 'sessions' | 'security' | 'passkeys' = 'logout'): string {
   return hmacSha256(provider.secrets.secretHashing, `${purpose}:${sessionCookie}`);
 }
 
-export function checkLogoutCsrf(provider: Provider, sessionCookie: string | undefined, presented: string | undefined, purpose: 'logout' | 'sessions' = 'logout'): boolean {
+export function checkLogoutCsrf(provider: Provider, sessionCookie: string | undefined, presented: string | undefined, purpose: 'logout' | 'sessions' | 'security' | 'passkeys' = 'logout'): boolean {
   return !!sessionCookie && !!presented && safeEqual(logoutCsrf(provider, sessionCookie, purpose), presented);
 }
 
@@ -102,10 +97,16 @@ export async function endSessionAndNotify(provider: Provider, community: Communi
   return clients.map((c) => frontChannelUrl(community, c, session.sid)).filter((u): u is string => u !== undefined);
 }
 
-/** Ends the browser's session, if any: the front-channel URLs to load, or undefined when there was no session. */
-export async function endBrowserSession(provider: Provider, community: Community, sessionCookie: string | undefined): Promise<string[] | undefined> {
-  const session = await currentSession(provider, community, sessionCookie);
-  return session ? endSessionAndNotify(provider, community, session) : undefined;
+/**
+ * Ends every session the browser holds (its current one and its other accounts, browser-accounts.ts): the
+ * front-channel URLs to load, once each, or undefined when there was no session.
+ */
+export async function endBrowserSession(provider: Provider, community: Community, cookies: BrowserCookies): Promise<string[] | undefined> {
+  const sessions = await allBrowserSessions(provider, community, cookies);
+  if (sessions.length === 0) return undefined;
+  const frames = new Set<string>();
+  for (const session of sessions) for (const url of await endSessionAndNotify(provider, community, session)) frames.add(url);
+  return [...frames];
 }
 
 /** Sign-out everywhere: every live session of the user in the community; the front-channel URLs, once each. */

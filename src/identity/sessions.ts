@@ -1,10 +1,11 @@
 /**
- * SSO sessions: one cookie per browser and community (Path-scoped to the community), HttpOnly, SameSite=Lax, Secure
- * under https. The cookie holds 256 random bits; the store keeps only its hash. `sid` (OIDC Front/Back-Channel
+ * SSO sessions: one current-session cookie per browser and community (Path-scoped to the community), HttpOnly,
+ * SameSite=Lax, Secure under https; the browser's other signed-in accounts are in browser-accounts.ts. The cookie holds 256 random bits; the store keeps only its hash. `sid` (OIDC Front/Back-Channel
  * Logout) is a separate random identifier.
  */
 import { randomToken, sha256 } from '../keys/secrets.js';
 import type { SessionTable } from '../store/schema.js';
+import { achievedAcr } from './acr.js';
 import type { Community } from '../runtime/community-registry.js';
 import type { Provider } from '../runtime/provider.js';
 
@@ -22,8 +23,10 @@ export interface LoginState {
   sid: string;
 }
 
+/** The session as a login; its acr follows its amr (a second factor added later raises it, identity/acr.ts). */
 export function loginStateOf(session: SessionTable): LoginState {
-  return { userId: session.user_id, authTime: session.auth_time, amr: JSON.parse(session.amr) as string[], acr: session.acr, sid: session.sid };
+  const amr = JSON.parse(session.amr) as string[];
+  return { userId: session.user_id, authTime: session.auth_time, amr, acr: achievedAcr(amr, session.acr), sid: session.sid };
 }
 
 export async function currentSession(provider: Provider, community: Community, cookie: string | undefined): Promise<SessionTable | undefined> {
@@ -31,10 +34,15 @@ export async function currentSession(provider: Provider, community: Community, c
   return provider.shortLived.findLiveSession(community.id, sha256(cookie), provider.clock.now());
 }
 
-export async function startSession(provider: Provider, community: Community, userId: string, amr: string[], previousCookie: string | undefined, acr: string | null = null): Promise<{ cookie: string; login: LoginState }> {
+/**
+ * Starts a session for `userId`. The browser's previous session ends when it was the same user's (a re-login);
+ * another user's session stays alive and is returned as `kept`, for the browser's account list
+ * (browser-accounts.ts).
+ */
+export async function startSession(provider: Provider, community: Community, userId: string, amr: string[], previousCookie: string | undefined, acr: string | null = null): Promise<{ cookie: string; login: LoginState; kept?: string }> {
   const now = provider.clock.now();
   const previous = await currentSession(provider, community, previousCookie);
-  if (previous) await provider.shortLived.endSession(community.id, previous.sid, now);
+  if (previous && previous.user_id === userId) await provider.shortLived.endSession(community.id, previous.sid, now);
   const cookie = randomToken(32);
   const row: SessionTable = {
     cookie_hash: sha256(cookie),
@@ -49,5 +57,6 @@ export async function startSession(provider: Provider, community: Community, use
     ended_at: null,
   };
   await provider.shortLived.insertSession(row);
-  return { cookie, login: loginStateOf(row) };
+  const kept = previous && previous.user_id !== userId ? previousCookie : undefined;
+  return kept ? { cookie, login: loginStateOf(row), kept } : { cookie, login: loginStateOf(row) };
 }

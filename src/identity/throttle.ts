@@ -12,6 +12,7 @@
 import { hmacSha256, safeEqual, sha256 } from '../keys/secrets.js';
 import type { Community } from '../runtime/community-registry.js';
 import type { Provider } from '../runtime/provider.js';
+import type { Message } from '../ui/i18n.js';
 
 export interface Attempt {
   community: Community;
@@ -67,6 +68,13 @@ export async function recordSuccess(provider: Provider, attempt: Attempt, verdic
   await provider.shortLived.clearFailures(keys(attempt).accountAndOrigin);
 }
 
+/**
+ * The browser cookie holding deviceToken of the account that last completed a sign-in there (every factor the
+ * sign-in needed): Path-scoped to the community, HttpOnly, long-lived (DEVICE_COOKIE_MAX_AGE).
+ */
+export const DEVICE_COOKIE = 'tessera_device';
+export const DEVICE_COOKIE_MAX_AGE = 400 * 86400;
+
 /** The device cookie of an account: proof that this browser signed in to it before (it exempts from lockout). */
 export function deviceToken(provider: Provider, community: Community, username: string): string {
   return hmacSha256(provider.secrets.secretHashing, `device:${community.id}:${username.toLowerCase()}`);
@@ -77,7 +85,7 @@ export function isTrustedDevice(provider: Provider, community: Community, userna
 }
 
 /** "Try again in N minutes" for people. */
-export function retryMessage(retryAfter: number): string {
+export function retryMessage(retryAfter: number): Message {
   const minutes = Math.max(1, Math.ceil(retryAfter / 60));
-  return `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+  return minutes === 1 ? 'throttle.retryOne' : { id: 'throttle.retryMany', values: { minutes } };
 }

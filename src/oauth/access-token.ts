@@ -22,9 +22,11 @@ export interface ActiveAccessToken {
   grantId: string | null;
   /** RFC 8693 §4.1: the actor of an exchanged token. */
   act?: Record<string, unknown>;
+  /** The claims request of the grant (oauth/claims-request.ts), JSON. */
+  claims?: string | null;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const looksLikeJwt = (token: string) => token.split('.').length === 3;
 
@@ -77,6 +79,7 @@ export async function resolveAccessToken(provider: Provider, community: Communit
       authTime: typeof payload.auth_time === 'number' ? payload.auth_time : undefined,
       grantId: record?.grant_id ?? null,
       act: isObject(payload.act) ? payload.act : undefined,
+      claims: record?.claims ?? null,
     };
   }
   const id = opaqueTokenId(token);
@@ -92,5 +95,6 @@ export async function resolveAccessToken(provider: Provider, community: Communit
     exp: record.expires_at,
     authTime: record.auth_time ?? undefined,
     grantId: record.grant_id,
+    claims: record.claims ?? null,
   };
 }

@@ -3,6 +3,7 @@
  */
 import type { SigningAlg } from '../keys/jws-sign.js';
 import type { EamSettings } from '../eam/entra-hint.js';
+import type { MfaSettings } from '../identity/mfa-policy.js';
 
 /** RFC 7523 §2.1: a JWT from a trusted issuer, exchanged for an access token for the user it names. */
 export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -72,6 +73,8 @@ export interface ClientMetadata {
   jwt_bearer_issuers?: JwtBearerIssuer[];
   /** A Microsoft Entra external authentication method client (src/eam/): Entra's App ID, tenants, metadata URL. */
   eam?: EamSettings;
+  /** Second-factor policy for this client, overriding the community's (identity/mfa-policy.ts). */
+  mfa?: MfaSettings;
 }
 
 export interface Client {

@@ -1,6 +1,8 @@
 /** OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414): lists exactly what Tessera supports. */
 import { AUTH_METHODS, GRANT_TYPES } from './client.js';
 import { STANDARD_CLAIMS, STANDARD_SCOPES } from './scopes.js';
+import { LOCALES } from '../ui/i18n.js';
+import { ACR_VALUES_SUPPORTED } from '../identity/acr.js';
 import { RESPONSE_MODES, RESPONSE_TYPES } from './authorize/response-type.js';
 
 export const CLIENT_ASSERTION_ALGS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -35,18 +37,24 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     introspection_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
     revocation_endpoint_auth_methods_supported: authMethods,
     revocation_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
-    code_challenge_methods_supported: ['S256', 'plain'],
+    // `plain` works only for clients registered with allow_plain_pkce, so it is not advertised (RFC 9700 §2.1.1).
+    code_challenge_methods_supported: ['S256'],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'sid', 'azp', 'at_hash', 'c_hash', 's_hash', ...STANDARD_CLAIMS],
     claim_types_supported: ['normal'],
-    claims_parameter_supported: false,
+    claims_parameter_supported: true,
     request_parameter_supported: true,
     request_object_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
     // request_uri values are accepted only from the PAR endpoint; nothing is fetched by URL.
     request_uri_parameter_supported: false,
     require_request_uri_registration: false,
     require_pushed_authorization_requests: false,
-    prompt_values_supported: ['none', 'login', 'consent'],
-    ui_locales_supported: ['en'],
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    display_values_supported: ['page', 'popup', 'touch', 'wap'],
+    ui_locales_supported: [...LOCALES],
+    // Any tag: a user claim's language-tagged variants (name#de) are released for the best match (claims-request.ts).
+    claims_locales_supported: [...LOCALES],
+    // Levels; upstream logins add idp:NAME (and acr_values takes idp:NAME / tenant:NAME hints).
+    acr_values_supported: [...ACR_VALUES_SUPPORTED],
     authorization_response_iss_parameter_supported: true,
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,

@@ -30,13 +30,29 @@ export function requireAllowedScopes(requested: readonly string[], allowed: Read
   if (extra.length > 0) throw invalidScope(`scope not allowed for this client: ${extra.join(' ')}`);
 }
 
-export function claimsForScopes(scopes: readonly string[], userClaims: Readonly<Record<string, unknown>>): Record<string, unknown> {
+/**
+ * The user's values of the named claims. With claims_locales (OIDC Core §5.2) a language-tagged variant the user has
+ * (`name#de`) is released as well, under its tagged name, for the first locale that matches (exact tag, or the
+ * primary language: `de-CH` finds `name#de`).
+ */
+export function releaseClaims(names: Iterable<string>, userClaims: Readonly<Record<string, unknown>>, locales: readonly string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const scope of scopes) {
-    for (const claim of SCOPE_CLAIMS[scope] ?? []) {
-      const value = userClaims[claim];
-      if (value !== undefined && value !== null) out[claim] = value;
+  const keys = Object.keys(userClaims);
+  for (const claim of names) {
+    const value = userClaims[claim];
+    if (value !== undefined && value !== null) out[claim] = value;
+    for (const locale of locales) {
+      const wanted = [locale.toLowerCase(), locale.toLowerCase().split('-')[0]!];
+      const tagged = keys.find((k) => k.startsWith(`${claim}#`) && wanted.includes(k.slice(claim.length + 1).toLowerCase()));
+      if (tagged !== undefined && userClaims[tagged] !== undefined && userClaims[tagged] !== null) {
+        out[tagged] = userClaims[tagged];
+        break;
+      }
     }
   }
   return out;
+}
+
+export function claimsForScopes(scopes: readonly string[], userClaims: Readonly<Record<string, unknown>>, locales: readonly string[] = []): Record<string, unknown> {
+  return releaseClaims(scopes.flatMap((scope) => SCOPE_CLAIMS[scope] ?? []), userClaims, locales);
 }

@@ -24,6 +24,8 @@ export interface TokenSubject {
   acr?: string | null;
   amr?: string[];
   sid?: string | null;
+  /** The requested claims (oauth/claims-request.ts), JSON, kept on the stored rows. */
+  claims?: string | null;
 }
 
 export interface TokenResponse {
@@ -82,6 +84,7 @@ export async function mintAccessToken(
     scope,
     format,
     auth_time: subject.authTime ?? null,
+    claims: subject.claims ?? null,
     created_at: now,
     expires_at: now + expiresIn,
     revoked_at: null,
@@ -123,6 +126,7 @@ export function mintRefreshToken(community: Community, client: ResolvedClient, s
     acr: subject.acr ?? null,
     amr: JSON.stringify(subject.amr ?? []),
     sid: subject.sid ?? null,
+    claims: subject.claims ?? null,
     created_at: now,
     expires_at: now + lifetimes.refreshToken,
     consumed_at: null,

@@ -10,7 +10,9 @@ import { generateSigningKey, SIGNING_ALGS, type StoredSigningKey } from '../keys
 import { hmacSha256 } from '../keys/secrets.js';
 import { seal, unseal } from '../keys/sealing.js';
 import type { Provider } from '../runtime/provider.js';
-import type { ClientTable, UpstreamProviderTable, UserTable } from '../store/schema.js';
+import type { ClientTable, TotpFactorTable, UpstreamProviderTable, UserTable } from '../store/schema.js';
+import { findTotp, putConfirmedTotp } from '../store/second-factors.js';
+import type { MfaSettings } from '../identity/mfa-policy.js';
 import { bumpRevision } from '../store/communities.js';
 import { announceChange } from '../runtime/change-watcher.js';
 import { mergeCommunitySettings, prepareServiceCredentials } from './service-api.js';
@@ -34,6 +36,14 @@ interface PreparedCommunity {
   upstreamRows: { row: UpstreamProviderTable; action: 'insert' | 'update' }[];
   /** Entra identities to link, per user id (provisioning/eam.ts). */
   externalIds: { userId: string; links: Awaited<ReturnType<typeof pendingExternalIds>> }[];
+  /** Provisioned TOTP secrets (`totp_secret`) new or changed since the last apply. */
+  totpRows: TotpFactorTable[];
+}
+
+/** The community's `mfa` policy in its settings JSON: the file's, or none (the defaults) when the file has none. */
+function withMfaSettings(settings: string, mfa: MfaSettings | undefined): string {
+  const { mfa: _previous, ...rest } = JSON.parse(settings) as Record<string, unknown>;
+  return JSON.stringify({ ...rest, ...(mfa !== undefined ? { mfa } : {}) });
 }
 
 /** What is stored of an upstream besides its name, issuer, client id and secret. */
@@ -114,6 +124,7 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
 
     const userRows: { row: UserTable; action: 'insert' | 'update' }[] = [];
     const externalIds: PreparedCommunity['externalIds'] = [];
+    const totpRows: TotpFactorTable[] = [];
     for (const spec of community.users) {
       const current = existing
         ? await db.selectFrom('users').selectAll().where('community_id', '=', communityId).where('username', '=', spec.username).executeTakeFirst()
@@ -126,8 +137,11 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
         externalIds.push({ userId, links });
         summary.updated.push(`${community.name}/user/${spec.username}/external_ids`);
       }
+      const totp = spec.totp_secret === undefined ? undefined : await prepareTotp(provider, communityId, userId, spec.totp_secret, current !== undefined, now);
+      if (totp) totpRows.push(totp);
       if (current && current.claims === claims && current.password_hash === passwordHash) {
-        if (links.length === 0) summary.unchanged++;
+        if (totp) summary.updated.push(`${community.name}/user/${spec.username}/totp`);
+        else if (links.length === 0) summary.unchanged++;
         continue;
       }
       const row: UserTable = {
@@ -166,12 +180,12 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
       upstreamRows.push({ row, action: current ? 'update' : 'insert' });
       (current ? summary.updated : summary.created).push(`${community.name}/upstream/${spec.name}`);
     }
-    const merged = mergeEamSetting(mergeCommunitySettings(existing?.settings ?? '{}', community), community.eam);
+    const merged = mergeEamSetting(withMfaSettings(mergeCommunitySettings(existing?.settings ?? '{}', community), community.mfa), community.eam);
     const settings = !existing || merged !== existing.settings ? merged : undefined;
     if (existing && settings !== undefined) summary.updated.push(`${community.name}/settings`);
     if (!existing) summary.created.push(community.name);
-    else if (clientRows.length === 0 && userRows.length === 0 && upstreamRows.length === 0 && externalIds.length === 0 && settings === undefined) summary.unchanged++;
-    prepared.push({ name: community.name, communityId, isNew: !existing, settings, keys, clientRows, userRows, upstreamRows, externalIds });
+    else if (clientRows.length === 0 && userRows.length === 0 && upstreamRows.length === 0 && externalIds.length === 0 && totpRows.length === 0 && settings === undefined) summary.unchanged++;
+    prepared.push({ name: community.name, communityId, isNew: !existing, settings, keys, clientRows, userRows, upstreamRows, externalIds, totpRows });
   }
   const credentials = await prepareServiceCredentials(provider, file, now);
   summary.created.push(...credentials.created);
@@ -218,10 +232,21 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
             .execute();
       }
       for (const { userId, links } of c.externalIds) await writeExternalIds(trx, c.communityId, userId, links, now);
+      for (const row of c.totpRows) await putConfirmedTotp(trx, row);
     }
   });
   for (const c of prepared) await announceChange(provider, c.name);
   return summary;
+}
+
+/**
+ * A provisioned TOTP secret to store (sealed, active at once), or undefined when the user already has this very
+ * secret active (the same file twice changes nothing; the last accepted step is kept).
+ */
+async function prepareTotp(provider: Provider, communityId: string, userId: string, secret: string, existingUser: boolean, now: number): Promise<TotpFactorTable | undefined> {
+  const current = existingUser ? await findTotp(provider.db, userId) : undefined;
+  if (current?.confirmed_at != null && unseal(provider.secrets.sealing, current.secret_sealed) === secret) return undefined;
+  return { user_id: userId, community_id: communityId, secret_sealed: seal(provider.secrets.sealing, secret), confirmed_at: now, last_step: null, created_at: now };
 }
 
 /** Keeps the stored hash when the password is unchanged (scrypt hashes are salted, so re-hashing would always differ). */

@@ -5,7 +5,10 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { AUTH_METHODS, GRANT_TYPES, JWT_BEARER, TOKEN_EXCHANGE, type ClientMetadata } from '../oauth/client.js';
 import { CLIENT_ASSERTION_ALGS } from '../oauth/discovery.js';
+import { FACTORS, type MfaSettings } from '../identity/mfa-policy.js';
+import { normalizeBase32Secret } from '../identity/totp.js';
 import { carriesTokens, normalizeResponseType } from '../oauth/authorize/response-type.js';
+import { userClaimsSchema } from '../oauth/standard-claims.js';
 import {
   checkServiceApi,
   communityServiceProperties,
@@ -20,6 +23,8 @@ import { checkEamClient, checkExternalIds, clientEamSchema, communityEamSchema, 
 export interface UserSpec {
   username: string;
   password?: string;
+  /** Base32 TOTP secret imported from another system: TOTP is active for the user (identity/totp.ts). */
+  totp_secret?: string;
   claims: Record<string, unknown>;
   /** Entra identities linked to the user (provisioning/eam.ts). */
   external_ids?: ExternalIdSpec[];
@@ -44,6 +49,8 @@ export interface UpstreamSpec {
 
 export interface CommunitySpec extends CommunityServiceSettings {
   name: string;
+  /** Second-factor policy (identity/mfa-policy.ts). */
+  mfa?: MfaSettings;
   clients: ClientSpec[];
   users: UserSpec[];
   upstreams: UpstreamSpec[];
@@ -65,6 +72,15 @@ const SCOPE_TOKEN = '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$';
 const MIN_SECRET = 32;
 
 const uri = { type: 'string', minLength: 1, maxLength: 2000 };
+/** `mfa` of a community or a client (identity/mfa-policy.ts). */
+const mfaSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    allowed: { type: 'array', items: { enum: [...FACTORS] }, uniqueItems: true },
+    required: { type: 'boolean' },
+  },
+} as const;
 const jwkSet = {
   type: 'object',
   required: ['keys'],
@@ -112,6 +128,7 @@ const clientSchema = {
       },
     },
     eam: clientEamSchema,
+    mfa: mfaSchema,
   },
 } as const;
 
@@ -122,7 +139,8 @@ const userSchema = {
   properties: {
     username: { type: 'string', minLength: 1, maxLength: 200 },
     password: { type: 'string', minLength: 8, maxLength: 1024 },
-    claims: { type: 'object', default: {} },
+    totp_secret: { type: 'string', minLength: 1, maxLength: 256 },
+    claims: userClaimsSchema,
     external_ids: externalIdsSchema,
   },
 } as const;
@@ -168,6 +186,7 @@ const fileSchema = {
           ...communityServiceProperties,
           upstreams: { type: 'array', items: upstreamSchema, maxItems: 20, default: [] },
           eam: communityEamSchema,
+          mfa: mfaSchema,
         },
       },
     },
@@ -378,6 +397,11 @@ export function parseProvisioning(input: unknown): ProvisioningFile {
     });
     community.users.forEach((user, i) => {
       if ('sub' in user.claims) throw new ProvisioningError(`${at}/users/${i}/claims/sub: sub is assigned by Tessera`);
+      if (user.totp_secret !== undefined) {
+        const secret = normalizeBase32Secret(user.totp_secret);
+        if (!secret) throw new ProvisioningError(`${at}/users/${i}/totp_secret: must be a base32 secret (RFC 4648) of at least 80 bits`);
+        user.totp_secret = secret;
+      }
     });
   });
   return file;

@@ -1,6 +1,7 @@
 /**
- * A community's service API settings from its `settings` column (provisioning/service-api.ts): the external login UI
- * URL and the authenticators trusted for proof-of-authentication JWTs, with their key sets built once. Cached per
+ * A community's settings from its `settings` column (provisioning/service-api.ts): the external login UI URL and the
+ * authenticators trusted for proof-of-authentication JWTs, with their key sets built once, and the second-factor
+ * policy (identity/mfa-policy.ts). Cached per
  * registry entry: a change bumps the community's revision, the registry loads a new entry, and this cache follows.
  */
 import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
@@ -9,6 +10,7 @@ import type { Provider } from '../runtime/provider.js';
 import { findCommunity } from '../store/communities.js';
 import type { CommunityServiceSettings } from '../provisioning/service-api.js';
 import type { CommunityEamSettings } from '../provisioning/eam.js';
+import type { MfaSettings } from '../identity/mfa-policy.js';
 
 export interface CommunityServiceState {
   loginUiUrl: string | undefined;
@@ -16,15 +18,17 @@ export interface CommunityServiceState {
   authenticators: Map<string, JWTVerifyGetKey>;
   /** Entra EAM (provisioning/eam.ts): may an unlinked Entra identity be linked by preferred_username = username? */
   eamLinkBy: CommunityEamSettings['link_by'];
+  /** The community's second-factor policy (identity/mfa-policy.ts), as provisioned. */
+  mfa: MfaSettings | undefined;
 }
 
 const cache = new WeakMap<Community, Promise<CommunityServiceState>>();
 
 async function load(provider: Provider, community: Community): Promise<CommunityServiceState> {
   const row = await findCommunity(provider.db, community.name);
-  let settings: CommunityServiceSettings & { eam?: CommunityEamSettings } = {};
+  let settings: CommunityServiceSettings & { mfa?: MfaSettings; eam?: CommunityEamSettings } = {};
   try {
-    settings = JSON.parse(row?.settings ?? '{}') as CommunityServiceSettings;
+    settings = JSON.parse(row?.settings ?? '{}') as CommunityServiceSettings & { mfa?: MfaSettings; eam?: CommunityEamSettings };
   } catch {
     settings = {};
   }
@@ -33,7 +37,7 @@ async function load(provider: Provider, community: Community): Promise<Community
     if (a.jwks) authenticators.set(a.issuer, createLocalJWKSet(a.jwks as unknown as JSONWebKeySet));
     else if (a.jwks_uri) authenticators.set(a.issuer, createRemoteJWKSet(new URL(a.jwks_uri), { timeoutDuration: 5000 }));
   }
-  return { loginUiUrl: settings.login_ui_url, authenticators, eamLinkBy: settings.eam?.link_by ?? 'none' };
+  return { loginUiUrl: settings.login_ui_url, authenticators, mfa: settings.mfa, eamLinkBy: settings.eam?.link_by ?? 'none' };
 }
 
 export function serviceSettingsOf(provider: Provider, community: Community): Promise<CommunityServiceState> {

@@ -15,6 +15,7 @@ const ACCESS_TOKEN_COLUMNS = {
   scope: true,
   format: true,
   auth_time: true,
+  claims: true,
   created_at: true,
   expires_at: true,
   revoked_at: true,

@@ -301,6 +301,77 @@ const upstreamLinks: Migration = {
 };
 
 /**
+ * The claims request parameter (OIDC Core §5.5) and claims_locales, kept with the authorization code, the refresh
+ * tokens and the access tokens of a grant so the ID tokens of later refreshes and UserInfo honour them.
+ */
+const requestedClaims: Migration = {
+  async up(db: Kysely<unknown>) {
+    for (const table of ['authorization_codes', 'refresh_tokens', 'access_tokens']) {
+      await db.schema.alterTable(table).addColumn('claims', 'text').execute();
+    }
+  },
+};
+
+/**
+ * Second factors (identity/totp.ts, identity/recovery-codes.ts): a user's TOTP secret (sealed with the master key;
+ * `confirmed_at` null while the enrolment waits for its first code; `last_step` the last accepted time step, so a
+ * code is accepted once) and the user's one-time recovery codes (HMAC of the code; `used_at` once spent).
+ */
+const secondFactors: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('totp_factors')
+      .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+      .addColumn('community_id', 'text', (c) => c.notNull().references('communities.id').onDelete('cascade'))
+      .addColumn('secret_sealed', 'text', (c) => c.notNull())
+      .addColumn('confirmed_at', 'bigint')
+      .addColumn('last_step', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('recovery_codes')
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('code_hash', 'text', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('recovery_codes_pk', ['user_id', 'code_hash'])
+      .execute();
+  },
+};
+
+/**
+ * Passkeys (identity/passkeys.ts): each user's WebAuthn credentials (public key, counter), and the challenges of
+ * ceremonies in progress when short-lived state is kept in the database.
+ */
+const passkeys: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('webauthn_credentials')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('community_id', 'text', (c) => c.notNull().references('communities.id').onDelete('cascade'))
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('public_key', 'text', (c) => c.notNull())
+      .addColumn('counter', 'bigint', (c) => c.notNull())
+      .addColumn('transports', 'text', (c) => c.notNull())
+      .addColumn('backed_up', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_used_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('webauthn_credentials_user').on('webauthn_credentials').columns(['community_id', 'user_id']).execute();
+    await db.schema
+      .createTable('webauthn_challenges')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('community_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('challenge', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('webauthn_challenges_expires').on('webauthn_challenges').column('expires_at').execute();
+  },
+};
+
+/**
  * Microsoft Entra external authentication (src/eam/): the Entra identities (tenant `tid` + object `oid`) linked to
  * local users, unique per community, and the EAM context of an interaction (the validated id_token_hint's `sub`,
  * `oid`, `tid`, `preferred_username`, the requested `acr`/`amr` values, the matched user; JSON).
@@ -330,6 +401,9 @@ const migrations: Record<string, Migration> = {
   '0007_session_clients': sessionClients,
   '0008_pushed_requests': pushedRequests,
   '0009_failure_counters': failureCounters,
+  '0010_requested_claims': requestedClaims,
+  '0011_second_factors': secondFactors,
+  '0012_passkeys': passkeys,
   '0013_external_identities': externalIdentities,
 };
 

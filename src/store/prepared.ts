@@ -46,6 +46,6 @@ export function preparedInsert<Row extends object>(table: string, columns: Recor
     db.insertInto(table as never).values(Object.fromEntries(names.map((name, i) => [name, values[i]])) as never),
   );
   return async (db, row) => {
-    await run(db, ...names.map((name) => row[name]));
+    await run(db, ...names.map((name) => row[name] ?? null));
   };
 }

@@ -10,11 +10,12 @@
  * - failure counter `{p}f:{key}` → hash {c: count, e: window end}, counted by a script (a window that ended, by the
  *   server's clock, starts again at 1); the key expires a minute after its window.
  * - upstream pending redirect `{p}u:{community}:{state hash}` → the row (JSON), taken once with GETDEL.
+ * - WebAuthn challenge `{p}wc:{community}:{binding key}` → the row (JSON), replaced by a newer one, taken once with GETDEL.
  * Commands fail at once while Redis is unreachable (no offline queue): the request gets a 503, never a hang.
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { InteractionTable, PushedRequestTable, SessionClientTable, SessionTable, UpstreamPendingTable } from './schema.js';
+import type { InteractionTable, PushedRequestTable, SessionClientTable, SessionTable, UpstreamPendingTable, WebauthnChallengeTable } from './schema.js';
 import type { InteractionLogin, ShortLivedStore } from './short-lived.js';
 
 export function connectRedis(url: string, connectTimeoutMs: number, log: Logger): Redis {
@@ -107,6 +108,14 @@ export function redisShortLived(redis: Redis, prefix: string, clock: { now(): nu
       const cookieHash = await redis.get(sidKey(communityId, sid));
       if (cookieHash) await redis.del(sessionKey(communityId, cookieHash), sidKey(communityId, sid));
     },
+    async updateSessionAuthentication(communityId, sid, amr, acr) {
+      const cookieHash = await redis.get(sidKey(communityId, sid));
+      const raw = cookieHash ? await redis.get(sessionKey(communityId, cookieHash)) : null;
+      if (!cookieHash || !raw) return;
+      const row = JSON.parse(raw) as SessionTable;
+      // KEEPTTL XX: the session keeps its expiry, and a session ended meanwhile is not brought back.
+      await redis.set(sessionKey(communityId, cookieHash), JSON.stringify({ ...row, amr: JSON.stringify(amr), acr }), 'KEEPTTL', 'XX');
+    },
     async insertInteraction(row: InteractionTable) {
       await redis.set(interactionKey(row.uid), JSON.stringify(row), 'EX', ttl(row.expires_at, clock.now()));
     },
@@ -167,6 +176,15 @@ export function redisShortLived(redis: Redis, prefix: string, clock: { now(): nu
       const raw = await redis.getdel(`${prefix}u:${communityId}:${stateHash}`);
       if (!raw) return undefined;
       const row = JSON.parse(raw) as UpstreamPendingTable;
+      return row.community_id === communityId && row.expires_at > now ? row : undefined;
+    },
+    async putWebauthnChallenge(row: WebauthnChallengeTable) {
+      await redis.set(`${prefix}wc:${row.community_id}:${row.key}`, JSON.stringify(row), 'EX', ttl(row.expires_at, clock.now()));
+    },
+    async takeWebauthnChallenge(communityId, key, now) {
+      const raw = await redis.getdel(`${prefix}wc:${communityId}:${key}`);
+      if (!raw) return undefined;
+      const row = JSON.parse(raw) as WebauthnChallengeTable;
       return row.community_id === communityId && row.expires_at > now ? row : undefined;
     },
     async close() {

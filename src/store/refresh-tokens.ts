@@ -17,6 +17,7 @@ const REFRESH_TOKEN_COLUMNS = {
   acr: true,
   amr: true,
   sid: true,
+  claims: true,
   created_at: true,
   expires_at: true,
   consumed_at: true,

@@ -110,6 +110,8 @@ export interface AuthorizationCodeTable {
   acr: string | null;
   amr: string;
   sid: string | null;
+  /** The claims request parameter and claims_locales (oauth/claims-request.ts), JSON; from migration 0010. */
+  claims?: string | null;
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
@@ -126,6 +128,8 @@ export interface RefreshTokenTable {
   acr: string | null;
   amr: string;
   sid: string | null;
+  /** The claims request parameter and claims_locales (oauth/claims-request.ts), JSON; from migration 0010. */
+  claims?: string | null;
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
@@ -142,6 +146,8 @@ export interface AccessTokenTable {
   scope: string;
   format: string;
   auth_time: number | null;
+  /** The claims request parameter and claims_locales (oauth/claims-request.ts), JSON; from migration 0010. */
+  claims?: string | null;
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
@@ -258,6 +264,53 @@ export interface UpstreamPendingTable {
   consumed_at: number | null;
 }
 
+export interface TotpFactorTable {
+  user_id: string;
+  community_id: string;
+  /** The base32 secret, sealed (keys/sealing.ts). */
+  secret_sealed: string;
+  /** Null while the enrolment waits for its first code. */
+  confirmed_at: number | null;
+  /** The last accepted RFC 6238 time step: a code of this step or an earlier one is refused (replay). */
+  last_step: number | null;
+  created_at: number;
+}
+
+export interface RecoveryCodeTable {
+  user_id: string;
+  /** HMAC-SHA-256 of the normalized code with the secret-hashing key. */
+  code_hash: string;
+  used_at: number | null;
+  created_at: number;
+}
+
+/** A user's passkey (WebAuthn credential): the public key and signature counter of one authenticator. */
+export interface WebauthnCredentialTable {
+  /** The credential id, base64url (unique across all communities). */
+  id: string;
+  community_id: string;
+  user_id: string;
+  name: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  counter: number;
+  /** JSON array of the authenticator's transports (hints for allowCredentials). */
+  transports: string;
+  /** 1 when the credential is backed up / multi-device (a synced passkey). */
+  backed_up: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** A WebAuthn challenge waiting for its ceremony, under a key that binds it (session or interaction); used once. */
+export interface WebauthnChallengeTable {
+  key: string;
+  community_id: string;
+  user_id: string;
+  challenge: string;
+  expires_at: number;
+}
+
 /** An Entra identity (tenant + object id) linked to a local user (src/eam/accounts.ts). */
 export interface ExternalIdentityTable {
   community_id: string;
@@ -285,8 +338,12 @@ export interface Database {
   session_clients: SessionClientTable;
   pushed_requests: PushedRequestTable;
   failure_counters: FailureCounterTable;
+  totp_factors: TotpFactorTable;
+  recovery_codes: RecoveryCodeTable;
   upstream_providers: UpstreamProviderTable;
   upstream_links: UpstreamLinkTable;
   upstream_pending: UpstreamPendingTable;
+  webauthn_credentials: WebauthnCredentialTable;
+  webauthn_challenges: WebauthnChallengeTable;
   external_identities: ExternalIdentityTable;
 }

@@ -27,6 +27,10 @@ export async function endSession(db: Db, communityId: string, sid: string, now: 
     .execute();
 }
 
+export async function updateSessionAuthentication(db: Db, communityId: string, sid: string, amr: string[], acr: string | null): Promise<void> {
+  await db.updateTable('sessions').set({ amr: JSON.stringify(amr), acr }).where('sid', '=', sid).where('community_id', '=', communityId).where('ended_at', 'is', null).execute();
+}
+
 /** The user's live sessions in the community, newest first. */
 export async function liveUserSessions(db: Db, communityId: string, userId: string, now: number): Promise<SessionTable[]> {
   return db

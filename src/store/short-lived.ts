@@ -1,14 +1,15 @@
 /**
  * Short-lived state: SSO sessions (and the clients each signed in to), interaction records, pushed authorization
- * requests and the replay cache of client-assertion `jti`s. It lives in
+ * requests, the replay cache of client-assertion `jti`s and WebAuthn challenges. It lives in
  * the database, or in Redis when REDIS_URL is set (store/redis-short-lived.ts); both give the same atomic
  * single-use semantics (an interaction completes once, a jti is accepted once).
  */
 import type { Db } from './database.js';
-import type { InteractionTable, PushedRequestTable, SessionClientTable, SessionTable, UpstreamPendingTable } from './schema.js';
+import type { InteractionTable, PushedRequestTable, SessionClientTable, SessionTable, UpstreamPendingTable, WebauthnChallengeTable } from './schema.js';
 import { insertPushedRequest, takePushedRequest } from './pushed-requests.js';
 import { clearFailures, countFailure, failureCounts, type FailureCount } from './failure-counters.js';
-import { endSession, findLiveSession, insertSession, liveUserSessions, recordSessionClient, sessionClients } from './sessions.js';
+import { endSession, findLiveSession, insertSession, liveUserSessions, recordSessionClient, sessionClients, updateSessionAuthentication } from './sessions.js';
+import { putWebauthnChallenge, takeWebauthnChallenge } from './webauthn-challenges.js';
 import { consumeInteraction, findLiveInteraction, insertInteraction, recordInteractionLogin } from './interactions.js';
 import { recordAssertionJti } from './assertion-jtis.js';
 import { insertUpstreamPending, takeUpstreamPending } from './upstream-pending.js';
@@ -28,6 +29,8 @@ export interface ShortLivedStore {
   findLiveSession(communityId: string, cookieHash: string, now: number): Promise<SessionTable | undefined>;
   /** Ends the session `sid` of the community, everywhere. */
   endSession(communityId: string, sid: string, now: number): Promise<void>;
+  /** A second factor completed in session `sid`: its methods (amr) and level (acr) from now on. */
+  updateSessionAuthentication(communityId: string, sid: string, amr: string[], acr: string | null): Promise<void>;
   /** The user's live sessions in the community (every browser), newest first. */
   liveUserSessions(communityId: string, userId: string, now: number): Promise<SessionTable[]>;
   /** Remembers that a session signed in to a client (for the session list and front-/back-channel logout). */
@@ -52,6 +55,10 @@ export interface ShortLivedStore {
   insertUpstreamPending(row: UpstreamPendingTable): Promise<void>;
   /** Takes the live pending redirect with this state hash, once: a second call gets undefined. */
   takeUpstreamPending(communityId: string, stateHash: string, now: number): Promise<UpstreamPendingTable | undefined>;
+  /** A WebAuthn ceremony's challenge under its binding key; a new one replaces the previous. */
+  putWebauthnChallenge(row: WebauthnChallengeTable): Promise<void>;
+  /** Takes the live challenge under `key`, once: a second call gets undefined. */
+  takeWebauthnChallenge(communityId: string, key: string, now: number): Promise<WebauthnChallengeTable | undefined>;
   close(): Promise<void>;
 }
 
@@ -61,6 +68,7 @@ export function databaseShortLived(db: Db): ShortLivedStore {
     insertSession: (row) => insertSession(db, row),
     findLiveSession: (communityId, cookieHash, now) => findLiveSession(db, communityId, cookieHash, now),
     endSession: (communityId, sid, now) => endSession(db, communityId, sid, now),
+    updateSessionAuthentication: (communityId, sid, amr, acr) => updateSessionAuthentication(db, communityId, sid, amr, acr),
     liveUserSessions: (communityId, userId, now) => liveUserSessions(db, communityId, userId, now),
     recordSessionClient: (row) => recordSessionClient(db, row),
     sessionClients: (communityId, sid) => sessionClients(db, communityId, sid),
@@ -76,6 +84,8 @@ export function databaseShortLived(db: Db): ShortLivedStore {
     clearFailures: (key) => clearFailures(db, key),
     insertUpstreamPending: (row) => insertUpstreamPending(db, row),
     takeUpstreamPending: (communityId, stateHash, now) => takeUpstreamPending(db, communityId, stateHash, now),
+    putWebauthnChallenge: (row) => putWebauthnChallenge(db, row),
+    takeWebauthnChallenge: (communityId, key, now) => takeWebauthnChallenge(db, communityId, key, now),
     close: async () => undefined,
   };
 }

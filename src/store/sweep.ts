@@ -26,6 +26,7 @@ const SWEPT: Swept[] = [
   { table: 'pushed_requests', key: ['request_uri'], grace: 60 },
   { table: 'failure_counters', key: ['key'], grace: 60 },
   { table: 'upstream_pending', key: ['state_hash'], grace: 3600 },
+  { table: 'webauthn_challenges', key: ['key'], grace: 60 },
 ];
 
 export async function sweepExpired(db: Db, kind: 'sqlite' | 'postgres', now: number, batch: number): Promise<Record<string, number>> {

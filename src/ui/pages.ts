@@ -1,87 +1,117 @@
-/** The provider's pages: login, consent, logout confirmation, logged out, error, and the demo callback. */
+/**
+ * The provider's pages: login, consent, logout confirmation, logged out, error, and the demo callback. Every text
+ * comes from the message catalogue (i18n.ts) in the page's negotiated language.
+ */
 import { esc, layout, type Page } from './html.js';
+import { isMessageId, messageHtml, translator, type Message, type MessageId, type Translator } from './i18n.js';
 
-const SCOPE_WORDS: Record<string, string> = {
-  openid: 'Sign you in with your account',
-  profile: 'See your name and basic profile',
-  email: 'See your email address',
-  address: 'See your postal address',
-  phone: 'See your phone number',
-  offline_access: 'Stay signed in and act for you while you are away',
-};
-
-export function loginPage(input: { communityName: string; clientName: string; csrf: string; username?: string; error?: string; /** ui/upstream-buttons.ts */ upstreams?: string }): Page {
-  const error = input.error ? `<p class="error" role="alert">${esc(input.error)}</p>` : '';
-  const prefilled = input.username !== undefined;
+export function loginPage(input: {
+  tr: Translator;
+  communityName: string;
+  clientName: string;
+  csrf: string;
+  username?: string;
+  error?: Message;
+  /** `acr_values=tenant:NAME` */
+  tenant?: string;
+  /** ui/upstream-buttons.ts */
+  upstreams?: string;
+}): Page {
+  const { tr } = input;
+  const error = input.error ? `<p class="error" role="alert">${messageHtml(tr, input.error)}</p>` : '';
+  const tenant = input.tenant ? `<p class="tenant">${tr.t('login.tenant', { tenant: input.tenant })}</p>` : '';
+  const prefilled = input.username !== undefined && input.username !== '';
   return layout(
-    'Sign in',
-    `<h1>Sign in</h1>
-<p>to continue to <strong>${esc(input.clientName)}</strong> with your <strong>${esc(input.communityName)}</strong> account</p>
-${error}
+    tr,
+    tr.text('login.title'),
+    `<h1>${tr.t('login.title')}</h1>
+<p>${tr.t('login.lead', { client: input.clientName, community: input.communityName })}</p>
+${tenant}${error}
 <form method="post" autocomplete="on">
 <input type="hidden" name="csrf" value="${esc(input.csrf)}">
-<label for="username">Username</label>
+<label for="username">${tr.t('login.username')}</label>
 <input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${esc(input.username ?? '')}"${prefilled ? '' : ' autofocus'}>
-<label for="password">Password</label>
+<label for="password">${tr.t('login.password')}</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required${prefilled ? ' autofocus' : ''}>
-<div class="actions"><button type="submit">Sign in</button></div>
+<div class="actions"><button type="submit">${tr.t('login.submit')}</button></div>
 </form>
 ${input.upstreams ?? ''}`,
     input.error ? 401 : 200,
   );
 }
 
-export function consentPage(input: { clientName: string; username: string; scopes: string[]; csrf: string }): Page {
-  const items = input.scopes.map((s) => `<li>${esc(SCOPE_WORDS[s] ?? `Use the "${s}" permission`)}</li>`).join('\n');
+function scopeWords(tr: Translator, scope: string): string {
+  const id = `scope.${scope}`;
+  return isMessageId(id) ? tr.t(id) : tr.t('scope.other', { scope });
+}
+
+function claimWords(tr: Translator, claim: string): string {
+  const id = `claim.${claim}`;
+  return isMessageId(id) ? tr.t(id) : esc(claim);
+}
+
+export function consentPage(input: { tr: Translator; clientName: string; username: string; scopes: string[]; claims?: { name: string; essential: boolean }[]; csrf: string }): Page {
+  const { tr } = input;
+  const items = input.scopes.map((s) => `<li>${scopeWords(tr, s)}</li>`).join('\n');
+  const claims = input.claims ?? [];
+  const claimItems = claims.map((c) => `<li>${claimWords(tr, c.name)}${c.essential ? ` ${tr.t('claim.required')}` : ''}</li>`).join('\n');
+  const claimList = claims.length > 0 ? `<p>${tr.t('consent.claims')}</p>\n<ul class="scopes claims">\n${claimItems}\n</ul>` : '';
   return layout(
-    'Allow access?',
-    `<h1>Allow access?</h1>
-<p><strong>${esc(input.clientName)}</strong> wants to use your account <strong>${esc(input.username)}</strong> to:</p>
+    tr,
+    tr.text('consent.title'),
+    `<h1>${tr.t('consent.title')}</h1>
+<p>${tr.t('consent.lead', { client: input.clientName, user: input.username })}</p>
 <ul class="scopes">
 ${items}
 </ul>
+${claimList}
 <form method="post">
 <input type="hidden" name="csrf" value="${esc(input.csrf)}">
 <div class="actions">
-<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
-<button type="submit" name="decision" value="allow" autofocus>Allow</button>
+<button type="submit" name="decision" value="deny" class="secondary">${tr.t('consent.deny')}</button>
+<button type="submit" name="decision" value="allow" autofocus>${tr.t('consent.allow')}</button>
 </div>
 </form>`,
   );
 }
 
-export function logoutConfirmPage(input: { communityName: string; csrf: string; hidden: Record<string, string> }): Page {
+export function logoutConfirmPage(input: { tr: Translator; communityName: string; csrf: string; hidden: Record<string, string> }): Page {
+  const { tr } = input;
   const hidden = Object.entries(input.hidden)
     .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
     .join('\n');
   return layout(
-    'Sign out?',
-    `<h1>Sign out?</h1>
-<p>You will be signed out of <strong>${esc(input.communityName)}</strong> on this browser.</p>
+    tr,
+    tr.text('logout.title'),
+    `<h1>${tr.t('logout.title')}</h1>
+<p>${tr.t('logout.lead', { community: input.communityName })}</p>
 <form method="post">
 <input type="hidden" name="csrf" value="${esc(input.csrf)}">
 ${hidden}
 <div class="actions">
-<button type="submit" name="logout" value="no" class="secondary">Stay signed in</button>
-<button type="submit" name="logout" value="yes" autofocus>Sign out</button>
+<button type="submit" name="logout" value="no" class="secondary">${tr.t('logout.stay')}</button>
+<button type="submit" name="logout" value="yes" autofocus>${tr.t('logout.confirm')}</button>
 </div>
 </form>`,
   );
 }
 
 /** After logout: front-channel iframes for the clients signed out, then on to `continueTo` when given. */
-export function loggedOutPage(signedOut: boolean, after: { frames?: readonly string[]; continueTo?: string } = {}): Page {
-  const next = after.continueTo ? `<p><a href="${esc(after.continueTo)}">Continue</a></p>` : '<p>You can close this window.</p>';
-  const body = signedOut ? `<h1>You are signed out</h1>${next}` : `<h1>You are still signed in</h1>${next}`;
-  return layout('Signed out', body, 200, { frames: after.frames ?? [], ...(after.continueTo ? { refreshTo: after.continueTo } : {}) });
+export function loggedOutPage(tr: Translator, signedOut: boolean, after: { frames?: readonly string[]; continueTo?: string } = {}): Page {
+  const next = after.continueTo ? `<p><a href="${esc(after.continueTo)}">${tr.t('loggedOut.continue')}</a></p>` : `<p>${tr.t('loggedOut.close')}</p>`;
+  const body = `<h1>${tr.t(signedOut ? 'loggedOut.heading' : 'loggedOut.still')}</h1>${next}`;
+  return layout(tr, tr.text('loggedOut.title'), body, 200, { frames: after.frames ?? [], ...(after.continueTo ? { refreshTo: after.continueTo } : {}) });
 }
 
-export function errorPage(status: number, error: string, description: string): Page {
+/** An error page: `description` is a catalogue message, or a protocol error's own (English) description. */
+export function errorPage(tr: Translator, status: number, error: string, description: MessageId | { text: string }): Page {
+  const message = typeof description === 'string' ? tr.t(description) : esc(description.text);
   return layout(
-    'Something went wrong',
-    `<h1>Something went wrong</h1>
-<p class="error" role="alert">${esc(description)}</p>
-<p>Error code: <code>${esc(error)}</code></p>`,
+    tr,
+    tr.text('error.title'),
+    `<h1>${tr.t('error.title')}</h1>
+<p class="error" role="alert">${message}</p>
+<p>${tr.t('error.code')} <code>${esc(error)}</code></p>`,
     status,
   );
 }
@@ -91,5 +121,5 @@ export function demoCallbackPage(query: Record<string, string>): Page {
   const rows = Object.entries(query)
     .map(([k, v]) => `<label>${esc(k)}</label><code>${esc(v)}</code>`)
     .join('\n');
-  return layout('Demo callback', `<h1>Authorization response</h1><p>This is the demo client's redirect URI. It received:</p>${rows || '<p>nothing</p>'}`);
+  return layout(translator('en'), 'Demo callback', `<h1>Authorization response</h1><p>This is the demo client's redirect URI. It received:</p>${rows || '<p>nothing</p>'}`);
 }

@@ -1,5 +1,6 @@
 /** The user's session list ("signed in to these apps") with sign-out everywhere. */
 import { esc, layout, type Page } from './html.js';
+import type { Translator } from './i18n.js';
 
 export interface ListedSession {
   current: boolean;
@@ -10,28 +11,31 @@ export interface ListedSession {
 
 const when = (seconds: number) => `${new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
-export function sessionListPage(input: { communityName: string; username: string; csrf: string; sessions: ListedSession[] }): Page {
+export function sessionListPage(input: { tr: Translator; communityName: string; username: string; csrf: string; sessions: ListedSession[] }): Page {
+  const { tr } = input;
   const items = input.sessions
     .map((s) => {
-      const where = s.current ? 'This browser' : 'Another browser or device';
-      const apps = s.apps.length > 0 ? s.apps.map((a) => `<li>${esc(a)}</li>`).join('') : '<li>No apps yet</li>';
-      return `<li class="session"><strong>${where}</strong>, signed in ${esc(when(s.signedInAt))}<ul class="scopes">${apps}</ul></li>`;
+      const where = tr.t(s.current ? 'sessions.thisBrowser' : 'sessions.otherBrowser');
+      const apps = s.apps.length > 0 ? s.apps.map((a) => `<li>${esc(a)}</li>`).join('') : `<li>${tr.t('sessions.noApps')}</li>`;
+      return `<li class="session"><strong>${where}</strong>, ${tr.t('sessions.signedInAt', { when: when(s.signedInAt) })}<ul class="scopes">${apps}</ul></li>`;
     })
     .join('\n');
+  const places = input.sessions.length === 1 ? tr.text('sessions.onePlace') : tr.text('sessions.places', { count: input.sessions.length });
   return layout(
-    'Your sessions',
-    `<h1>Your sessions</h1>
-<p>You are signed in to <strong>${esc(input.communityName)}</strong> as <strong>${esc(input.username)}</strong> in ${input.sessions.length === 1 ? 'one place' : `${input.sessions.length} places`}, and to these apps:</p>
+    tr,
+    tr.text('sessions.title'),
+    `<h1>${tr.t('sessions.title')}</h1>
+<p>${tr.t('sessions.lead', { community: input.communityName, user: input.username, places })}</p>
 <ul class="sessions">
 ${items}
 </ul>
 <form method="post">
 <input type="hidden" name="csrf" value="${esc(input.csrf)}">
-<div class="actions"><button type="submit" name="action" value="sign_out_all">Sign out everywhere</button></div>
+<div class="actions"><button type="submit" name="action" value="sign_out_all">${tr.t('sessions.signOutAll')}</button></div>
 </form>`,
   );
 }
 
-export function notSignedInPage(communityName: string): Page {
-  return layout('Not signed in', `<h1>You are not signed in</h1><p>This browser has no <strong>${esc(communityName)}</strong> session.</p>`);
+export function notSignedInPage(tr: Translator, communityName: string): Page {
+  return layout(tr, tr.text('sessions.notSignedIn.title'), `<h1>${tr.t('sessions.notSignedIn.heading')}</h1><p>${tr.t('sessions.notSignedIn.lead', { community: communityName })}</p>`);
 }

@@ -4,8 +4,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeJwt } from 'jose';
-import { ALICE_PASSWORD, WEB_SECRET, basic, fixture, startServer, type TestServer } from '../support/server.js';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { ALICE_PASSWORD, CC_SECRET, WEB_SECRET, basic, fixture, startServer, type TestServer } from '../support/server.js';
 import { TestBrowser, hiddenInputs } from '../support/browser.js';
 import { authorizeThroughForms, authorizeUrl, pkcePair } from '../support/flows.js';
 import { REDIRECT, codeForm, expectTokens, postToken } from '../support/token-helpers.js';
@@ -105,6 +105,36 @@ describe('SSO sessions and re-authentication', () => {
     // Signing in as bob satisfies the hint.
     const asBob = await idTokenVia(browser, { id_token_hint: bobToken }, BOB);
     assert.equal(asBob.sub, decodeJwt(bobToken).sub);
+  });
+
+  it('an access token or a logout-style JWT signed by the same keys is not taken for an id_token_hint', async () => {
+    const browser = new TestBrowser();
+    const { verifier, challenge } = pkcePair();
+    const location = await authorizeThroughForms(browser, authorizeUrl(server.issuer, params({ code_challenge: challenge })), ALICE);
+    const res = await fetch(`${server.issuer}/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...codeForm({ code: location.searchParams.get('code')!, verifier }), client_id: 'first-party', client_secret: WEB_SECRET }).toString(),
+    });
+    const tokens = await expectTokens(res);
+    // A JWT access token (typ at+jwt) signed by the community's keys, with iss and sub.
+    const cc = await fetch(`${server.issuer}/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('service', CC_SECRET) },
+      body: 'grant_type=client_credentials&scope=api:read',
+    });
+    const accessToken = (await expectTokens(cc)).access_token;
+    assert.equal(decodeProtectedHeader(accessToken).typ, 'at+jwt');
+    assert.equal(decodeJwt(accessToken).iss, server.issuer);
+    const refused = await browser.get(authorizeUrl(server.issuer, params({ id_token_hint: accessToken })));
+    const error = new URL(refused.headers.get('location')!);
+    assert.equal(error.searchParams.get('error'), 'invalid_request');
+    assert.match(error.searchParams.get('error_description')!, /id_token_hint/);
+    const logoutPage = await browser.get(`${server.issuer}/v1/logout?${new URLSearchParams({ id_token_hint: accessToken, post_logout_redirect_uri: 'http://127.0.0.1:7777/bye' })}`);
+    assert.equal(logoutPage.status, 400);
+    // The ID token of the same response is accepted.
+    const accepted = await browser.get(authorizeUrl(server.issuer, params({ prompt: 'none', id_token_hint: tokens.id_token! })));
+    assert.ok(new URL(accepted.headers.get('location')!).searchParams.get('code'));
   });
 
   it('login_hint pre-fills the username; a wrong password re-renders the form (401) keeping the username', async () => {

@@ -11,6 +11,9 @@ interface Cookie {
 export class TestBrowser {
   readonly cookies: Cookie[] = [];
 
+  /** `headers`: sent with every request (e.g. X-Forwarded-For to act from another address). */
+  constructor(readonly headers: Record<string, string> = {}) {}
+
   cookieHeader(url: string): string {
     const { pathname } = new URL(url);
     return this.cookies
@@ -35,7 +38,7 @@ export class TestBrowser {
   }
 
   async get(url: string): Promise<Response> {
-    const response = await fetch(url, { headers: { cookie: this.cookieHeader(url) }, redirect: 'manual' });
+    const response = await fetch(url, { headers: { ...this.headers, cookie: this.cookieHeader(url) }, redirect: 'manual' });
     this.store(url, response);
     return response;
   }
@@ -43,7 +46,7 @@ export class TestBrowser {
   async post(url: string, form: Record<string, string>): Promise<Response> {
     const response = await fetch(url, {
       method: 'POST',
-      headers: { cookie: this.cookieHeader(url), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { ...this.headers, cookie: this.cookieHeader(url), 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(form).toString(),
       redirect: 'manual',
     });

@@ -139,12 +139,14 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Another test server whose database this one shares (a second node); it is not dropped by this one's close. */
   shareDatabaseOf?: TestServer;
+  /** The host name in the public URL (the issuer), e.g. `localhost` where a domain is needed (WebAuthn rpID); the server still listens on 127.0.0.1. */
+  publicHost?: string;
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-test-'));
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
+  const base = `http://${options.publicHost ?? '127.0.0.1'}:${port}`;
   const database = options.shareDatabaseOf ? { url: options.shareDatabaseOf.databaseUrl, drop: async () => undefined } : await testDatabase(dir);
   const config = loadConfig({
     TESSERA_DATA_DIR: dir,

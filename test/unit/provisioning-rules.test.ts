@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseProvisioning, ProvisioningError } from '../../src/provisioning/schema.js';
+import { wellTypedClaims } from '../../src/oauth/standard-claims.js';
 
 const SECRET = 's'.repeat(32);
 const doc = (client: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
@@ -78,5 +79,29 @@ describe('provisioning file validation', () => {
     const before = JSON.stringify(input);
     parseProvisioning(input);
     assert.equal(JSON.stringify(input), before);
+  });
+});
+
+describe('standard claim types (OIDC Core §5.1)', () => {
+  const user = (claims: Record<string, unknown>) => ({ communities: [{ name: 'acme', users: [{ username: 'u', claims }] }] });
+
+  it('the provisioning file takes standard claims in their types, language-tagged strings and custom claims', () => {
+    const claims = { email: 'a@example.com', email_verified: true, updated_at: 1700000000, 'name#de': 'Anna', address: { country: 'DE' }, department: { id: 7 } };
+    assert.deepEqual(parseProvisioning(user(claims)).communities[0]!.users[0]!.claims, claims);
+  });
+
+  it('refuses a mistyped standard claim, naming it', () => {
+    refused(user({ email_verified: 'true' }), /claims\/email_verified: must be boolean/);
+    refused(user({ address: '1 Main St' }), /claims\/address: must be object/);
+    refused(user({ address: { street: 'x' } }), /claims\/address: unknown field "street"/);
+    refused(user({ updated_at: '2024-01-01' }), /claims\/updated_at: must be integer/);
+    refused(user({ name: 42 }), /claims\/name: must be string/);
+  });
+
+  it('claims from an upstream provider are coerced to their types or left out', () => {
+    assert.deepEqual(
+      wellTypedClaims({ email: 'a@example.com', email_verified: 'true', phone_number_verified: 'no', updated_at: '2024-01-01T00:00:00Z', address: { locality: 'Berlin', x: 1 }, name: null, picture: ['x'], custom: [1] }),
+      { email: 'a@example.com', email_verified: true, updated_at: 1704067200, address: { locality: 'Berlin' }, custom: [1] },
+    );
   });
 });

@@ -14,6 +14,7 @@ import { findUserByUsername } from '../../store/users.js';
 import { findLinkedUserId, findUsersByEmail, insertLink, insertUser, userHasLink } from '../../store/upstream-links.js';
 import type { Upstream } from './config.js';
 import { UpstreamLoginError } from './errors.js';
+import { wellTypedClaims } from '../../oauth/standard-claims.js';
 
 export interface LinkedAccount {
   userId: string;
@@ -28,7 +29,7 @@ export function mapClaims(upstream: Upstream, claims: Record<string, unknown>): 
     const value = claims[remote];
     if (value !== undefined && value !== null) out[local] = value;
   }
-  return out;
+  return wellTypedClaims(out);
 }
 
 function isUniqueViolation(err: unknown): boolean {

@@ -3,6 +3,7 @@
  * "idp:NAME", recorded on the interaction, which then continues exactly as after a password login (consent when
  * needed, else the authorization response goes to the client).
  */
+import { secondFactorNeed } from '../mfa-policy.js';
 import type { Provider } from '../../runtime/provider.js';
 import type { Community } from '../../runtime/community-registry.js';
 import type { AuthorizationRequest } from '../../oauth/authorize/request.js';
@@ -16,7 +17,8 @@ import type { UpstreamIdentity } from './flow.js';
 export const FEDERATED_AMR = 'fed';
 
 /** The new session's cookie, and where the browser goes: the consent page, or the client with its response. */
-export type UpstreamSignIn = { cookie: string; location: string } | { cookie: string; response: AuthorizationResponse };
+/** `kept`: the browser's previous session, of another user, still signed in (identity/browser-accounts.ts). */
+export type UpstreamSignIn = { cookie: string; kept?: string } & ({ location: string } | { response: AuthorizationResponse });
 
 export function upstreamAcr(name: string): string {
   return `idp:${name}`;
@@ -31,9 +33,13 @@ export async function signInFromUpstream(provider: Provider, community: Communit
   const account = await resolveAccount(provider, community, identity.upstream, identity.sub, identity.claims);
   provider.log.info({ community: community.name, upstream: identity.upstream.name, account: account.how }, 'upstream login');
   const acr = upstreamAcr(identity.upstream.name);
-  const { cookie, login } = await startSession(provider, community, account.userId, [FEDERATED_AMR], sessionCookie, acr);
+  const { cookie, login, kept } = await startSession(provider, community, account.userId, [FEDERATED_AMR], sessionCookie, acr);
   await provider.shortLived.recordInteractionLogin(row.uid, { userId: login.userId, authTime: login.authTime, amr: login.amr, sid: login.sid, acr });
   const interaction: Interaction = { row, request, client, login };
-  if (await needsConsent(provider, community, interaction)) return { cookie, location: interactionPath(community, row.uid) };
-  return { cookie, response: await finishInteraction(provider, community, interaction, 'allow') };
+  const signedIn = { cookie, ...(kept ? { kept } : {}) };
+  // A second factor (identity/mfa-policy.ts) or consent: on the interaction page.
+  if ((await secondFactorNeed(provider, community, client, request, login)) || (await needsConsent(provider, community, interaction))) {
+    return { ...signedIn, location: interactionPath(community, row.uid) };
+  }
+  return { ...signedIn, response: await finishInteraction(provider, community, interaction, 'allow') };
 }

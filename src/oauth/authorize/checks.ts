@@ -13,7 +13,8 @@ import { carriesTokens, defaultResponseMode, isResponseMode, normalizeResponseTy
 
 const MAX_PARAM = 4096;
 const CHALLENGE_SYNTAX = /^[A-Za-z0-9\-._~]{43,128}$/;
-const PROMPTS = new Set(['none', 'login', 'consent']);
+const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
+const DISPLAYS = new Set(['page', 'popup', 'touch', 'wap']);
 
 export function checkLengths(params: Params, names: readonly string[]): void {
   for (const name of names) {
@@ -139,7 +140,7 @@ export function checkPkce(params: Params, client: ResolvedClient): Pick<Authoriz
   return { code_challenge: challenge, code_challenge_method: effective };
 }
 
-/** prompt values (OIDC Core §3.1.2.1): none, login, consent; none alone. */
+/** prompt values (OIDC Core §3.1.2.1): none, login, consent, select_account; none alone. */
 export function checkPrompt(params: Params): string[] {
   const prompt = [...new Set((params.get('prompt') ?? '').split(' ').filter(Boolean))];
   for (const p of prompt) if (!PROMPTS.has(p)) throw invalidRequest(`prompt value ${p} is not supported`);
@@ -153,4 +154,10 @@ export function checkMaxAge(params: Params): number | undefined {
   if (raw === undefined) return undefined;
   if (!/^\d{1,10}$/.test(raw)) throw invalidRequest('max_age must be a non-negative integer');
   return Number(raw);
+}
+
+/** display (OIDC Core §3.1.2.1): the four defined values are kept; others are ignored (every page is responsive). */
+export function checkDisplay(params: Params): string | undefined {
+  const display = params.get('display');
+  return display !== undefined && DISPLAYS.has(display) ? display : undefined;
 }

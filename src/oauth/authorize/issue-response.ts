@@ -7,7 +7,9 @@
  *   scope, never a refresh token; it belongs to the same grant as the code, so revoking the grant reaches it;
  * - `id_token`: signed for the client, with the nonce, `at_hash` beside an access token, `c_hash` beside a code and
  *   `s_hash` (FAPI 1.0 Advanced §5.2.2.1) when state is present. With `response_type=id_token` alone the client has no
- *   access token for userinfo, so the ID token carries the claims of the granted scopes (OIDC Core §5.4).
+ *   access token for userinfo, so the ID token carries the claims of the granted scopes (OIDC Core §5.4). Claims
+ *   requested for the ID token by the claims parameter (claims-request.ts) are in every ID token; the request is
+ *   stored with the code and the access token for the token endpoint and UserInfo.
  */
 import { randomUUID } from 'node:crypto';
 import { randomToken, sha256 } from '../../keys/secrets.js';
@@ -23,6 +25,7 @@ import { OAuthError } from '../errors.js';
 import type { AuthorizationRequest } from './request.js';
 import { authorizationResponse, type AuthorizationResponse } from './response.js';
 import { responseTypeParts } from './response-type.js';
+import { parseRequestedClaims, requestedClaimValues, requestedClaimsJson } from '../claims-request.js';
 
 /** Sign-ins this node recorded lately: SSO sign-ins to the same client write once, not on every authorization. */
 const recorded = new Set<string>();
@@ -60,6 +63,7 @@ async function issueCode(provider: Provider, community: Community, client: Resol
     acr: login.acr,
     amr: JSON.stringify(login.amr),
     sid: login.sid,
+    claims: requestedClaimsJson(request),
     created_at: now,
     expires_at: now + provider.config.lifetimes.authorizationCode,
     consumed_at: null,
@@ -75,17 +79,22 @@ export async function issueAuthorizationResponse(provider: Provider, community: 
   if (parts.has('code')) values.code = await issueCode(provider, community, client, request, login, grantId, now);
   let access: MintedAccessToken | undefined;
   if (parts.has('token')) {
-    const subject = { userId: login.userId, scope: request.scope, grantId, authTime: login.authTime, acr: login.acr, amr: login.amr, sid: login.sid };
+    const subject = { userId: login.userId, scope: request.scope, grantId, authTime: login.authTime, acr: login.acr, amr: login.amr, sid: login.sid, claims: requestedClaimsJson(request) };
     access = await mintAccessToken(community, client, subject, now, provider.config.lifetimes);
     await storeTokens(provider.db, access);
     Object.assign(values, { access_token: access.token, token_type: 'Bearer', expires_in: String(access.expiresIn), scope: request.scope.join(' ') });
   }
   if (parts.has('id_token')) {
     let extraClaims: Record<string, unknown> | undefined;
-    if (request.response_type === 'id_token') {
+    const requested = parseRequestedClaims(requestedClaimsJson(request));
+    if (request.response_type === 'id_token' || requested.claims?.id_token) {
       const user = await findUserById(provider.db, community.id, login.userId);
       if (!user) throw new OAuthError('access_denied', 'the account no longer exists');
-      extraClaims = claimsForScopes(request.scope, JSON.parse(user.claims) as Record<string, unknown>);
+      const userClaims = JSON.parse(user.claims) as Record<string, unknown>;
+      extraClaims = {
+        ...(request.response_type === 'id_token' ? claimsForScopes(request.scope, userClaims, requested.locales ?? []) : {}),
+        ...requestedClaimValues('id_token', requested, userClaims),
+      };
     }
     values.id_token = await issueIdToken(community, client, {
       sub: login.userId,

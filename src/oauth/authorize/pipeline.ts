@@ -2,17 +2,19 @@
  * The authorization endpoint as a declared pipeline (OIDC Core §3.1.2, RFC 6749 §4.1.1, RFC 9700):
  *   client → redirect_uri → (errors redirect from here on, in the requested or default response mode) → request
  *   object → response_type → response_mode → scope → PKCE (with a code) → prompt → nonce (with an ID token) →
- *   max_age → id_token_hint.
+ *   max_age → display, claims, claims_locales → id_token_hint.
  */
-import { compactVerify } from 'jose';
+import { verifyOwnIdToken } from '../id-token.js';
 import { OAuthError, invalidRequest } from '../errors.js';
 import type { Params } from '../params.js';
 import type { Community, ResolvedClient } from '../../runtime/community-registry.js';
 import type { Provider } from '../../runtime/provider.js';
 import type { AuthorizationRequest } from './request.js';
+import { parseClaimsLocales, parseClaimsParameter } from '../claims-request.js';
 import { errorResponse, type AuthorizationResponse } from './response.js';
 import { responseTypeParts, type ResponseMode } from './response-type.js';
 import {
+  checkDisplay,
   checkIdTokenRequest,
   checkLengths,
   checkMaxAge,
@@ -29,7 +31,7 @@ import {
 export const AUTHORIZATION_PARAMS = [
   'client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'code_challenge',
   'code_challenge_method', 'prompt', 'max_age', 'login_hint', 'ui_locales', 'acr_values', 'id_token_hint', 'display',
-  'claims_locales', 'request', 'request_uri',
+  'claims_locales', 'request', 'request_uri', 'claims',
 ] as const;
 
 /** An error shown on Tessera's own page: the client or redirect_uri could not be trusted. */
@@ -58,15 +60,9 @@ export interface ValidatedAuthorization {
 }
 
 async function hintedSubject(community: Community, hint: string): Promise<string> {
-  try {
-    // The hint may have expired (OIDC Core §3.1.2.1); its signature and issuer must be ours.
-    const { payload } = await compactVerify(hint, community.ownKeySet);
-    const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: unknown; sub?: unknown };
-    if (claims.iss !== community.issuer || typeof claims.sub !== 'string') throw new Error('foreign');
-    return claims.sub;
-  } catch {
-    throw invalidRequest('id_token_hint is not an ID token issued by this provider');
-  }
+  const claims = await verifyOwnIdToken(community, hint);
+  if (!claims) throw invalidRequest('id_token_hint is not an ID token issued by this provider');
+  return claims.sub;
 }
 
 export async function validateAuthorizationRequest(provider: Provider, community: Community, params: Params): Promise<ValidatedAuthorization> {
@@ -116,9 +112,12 @@ export async function validateAuthorizationRequest(provider: Provider, community
       const value = optional[key];
       if (value !== undefined) request[key] = value;
     }
-    // Accepted and validated (not repeated, bounded) but with no effect yet: display, claims_locales.
-    params.get('display');
-    params.get('claims_locales');
+    const display = checkDisplay(params);
+    if (display !== undefined) request.display = display;
+    const claims = parseClaimsParameter(params.get('claims'));
+    if (claims !== undefined) request.claims = claims;
+    const claimsLocales = params.get('claims_locales');
+    if (claimsLocales !== undefined && parseClaimsLocales(claimsLocales)) request.claims_locales = claimsLocales;
     const hint = params.get('id_token_hint');
     if (hint !== undefined) request.hinted_sub = await hintedSubject(community, hint);
     return { client, request };

@@ -1,5 +1,6 @@
 /** A validated authorization request, as stored with an interaction while the user logs in or consents. */
 import type { ChallengeMethod } from '../pkce.js';
+import type { ClaimsParameter } from '../claims-request.js';
 import type { ResponseMode, ResponseType } from './response-type.js';
 
 export interface AuthorizationRequest {
@@ -19,6 +20,11 @@ export interface AuthorizationRequest {
   acr_values?: string;
   /** `sub` of a valid id_token_hint. */
   hinted_sub?: string;
+  /** The claims request parameter (OIDC Core §5.5), validated. */
+  claims?: ClaimsParameter;
+  claims_locales?: string;
+  /** page, popup, touch or wap (OIDC Core §3.1.2.1); other values are ignored. */
+  display?: string;
 }
 
 /** Where an authorization error goes: an error page (no trusted redirect_uri yet) or back to the client. */

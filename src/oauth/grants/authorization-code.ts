@@ -62,6 +62,8 @@ export const authorizationCodeGrant: GrantHandler = {
       sid: row.sid,
       nonce: row.nonce,
       issueRefresh: wantsRefreshToken(ctx, scope),
+      claims: row.claims ?? null,
+      userClaims: JSON.parse(user.claims) as Record<string, unknown>,
     });
     const redeemed = await provider.db.transaction().execute(async (trx) => {
       if (!(await consumeAuthorizationCode(trx, hash, now))) return false;

@@ -1,6 +1,7 @@
 /**
  * Resource owner password credentials grant (RFC 6749 §4.3). RFC 9700 §2.4 says it MUST NOT be used, so it is off
- * unless a client lists `password` in its grant_types (migration of legacy apps). `acr_values` is accepted and
+ * unless a client lists `password` in its grant_types (migration of legacy apps). It has no second step: an account
+ * that needs a second factor is refused (invalid_grant). `acr_values` is accepted and
  * `tenant:NAME` ignored, as in the seed's token endpoint.
  */
 import { randomUUID } from 'node:crypto';
@@ -9,6 +10,7 @@ import { parseScope, requireAllowedScopes } from '../scopes.js';
 import { findUserByUsername } from '../../store/users.js';
 import { verifyPassword } from '../../identity/password.js';
 import { attemptAllowed, recordFailure, recordSuccess, type Attempt } from '../../identity/throttle.js';
+import { secondFactorNeed } from '../../identity/mfa-policy.js';
 import type { GrantHandler } from './grant.js';
 import { userTokenResponse, wantsRefreshToken } from './user-tokens.js';
 
@@ -36,6 +38,13 @@ export const passwordGrant: GrantHandler = {
     }
     await recordSuccess(provider, attempt, verdict);
     const now = provider.clock.now();
+    // The grant has no second step: an account that needs one (policy, acr_values, or an enrolled factor) signs in
+    // through the browser (identity/mfa-policy.ts), or the password alone would bypass its second factor.
+    const passwordOnly = { userId: user.id, authTime: now, amr: ['pwd'], acr: null, sid: '' };
+    if (await secondFactorNeed(provider, community, client, { acr_values: params.get('acr_values') }, passwordOnly)) {
+      provider.log.info({ community: community.name, client: client.metadata.client_id }, 'password grant: a second factor is required');
+      throw invalidGrant('this account signs in with a second factor; use the authorization code flow');
+    }
     const grantId = randomUUID();
     return userTokenResponse(ctx, {
       userId: user.id,

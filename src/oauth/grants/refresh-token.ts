@@ -43,10 +43,10 @@ export const refreshTokenGrant: GrantHandler = {
     };
     if (row.consumed_at !== null) throw await replayed();
 
-    const base = { userId: row.user_id, grantId: row.grant_id, authTime: row.auth_time, acr: row.acr, amr: JSON.parse(row.amr) as string[], sid: row.sid };
+    const base = { userId: row.user_id, grantId: row.grant_id, authTime: row.auth_time, acr: row.acr, amr: JSON.parse(row.amr) as string[], sid: row.sid, claims: row.claims ?? null };
     // The successor keeps the scope of the grant; the access token may be narrower.
     const successor = mintRefreshToken(community, client, { ...base, scope: granted }, now, provider.config.lifetimes);
-    const minted = await mintUserTokens(ctx, { ...base, scope, issueRefresh: false });
+    const minted = await mintUserTokens(ctx, { ...base, scope, issueRefresh: false, userClaims: JSON.parse(user.claims) as Record<string, unknown> });
     const rotated = await provider.db.transaction().execute(async (trx) => {
       if (!(await consumeRefreshToken(trx, hash, now))) return false;
       await storeTokens(trx, minted.access, successor);

@@ -5,6 +5,7 @@
 import { mintAccessToken, mintRefreshToken, storeTokens, type MintedAccessToken, type MintedRefreshToken, type TokenResponse } from '../tokens.js';
 import { issueIdToken } from '../id-token.js';
 import type { GrantContext } from './grant.js';
+import { parseRequestedClaims, requestedClaimValues } from '../claims-request.js';
 
 export interface UserGrant {
   userId: string;
@@ -17,6 +18,9 @@ export interface UserGrant {
   nonce?: string | null;
   /** False on refresh: the presented refresh token's successor is issued by the caller's rotation. */
   issueRefresh: boolean;
+  /** The claims request (oauth/claims-request.ts), JSON, kept on the tokens; with the user's claims for the ID token. */
+  claims?: string | null;
+  userClaims?: Readonly<Record<string, unknown>>;
 }
 
 export function wantsRefreshToken(ctx: GrantContext, scope: readonly string[]): boolean {
@@ -50,6 +54,7 @@ export async function mintUserTokens(ctx: GrantContext, grant: UserGrant): Promi
       amr: grant.amr,
       sid: grant.sid,
       accessToken: access.token,
+      extraClaims: requestedClaimValues('id_token', parseRequestedClaims(grant.claims), grant.userClaims ?? {}),
     });
   }
   return refresh ? { response, access, refresh } : { response, access };
