@@ -10,6 +10,11 @@ import { startServer, postForm, type TestServer } from '../support/server.js';
 import { OTHER_LICENSE, SYSTEM_LICENSE, ServiceClient } from '../support/service-client.js';
 import { TestBrowser, hiddenInputs } from '../support/browser.js';
 import { startFakeEntra, type FakeEntra } from '../support/fake-entra.js';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { totpAt } from '../support/mfa.js';
+import { authenticationResponse, newCredential } from '../support/soft-authenticator.js';
+import { findUserByUsername } from '../../src/store/users.js';
+import { insertCredential } from '../../src/store/webauthn-credentials.js';
 import { ACME_LICENSE, ALICE_OID, APP_ID, BOB_OID, ENTRA_CALLBACK, OTHER_TENANT, TENANT, UNREACHABLE_CLIENT, eamProvisioning, entraForm, formPost } from '../support/eam.js';
 
 const PUBLIC_URL = 'https://tessera.example';
@@ -255,5 +260,115 @@ describe('EAM provisioning and the first link by username', () => {
     assert.match(refusedAlice.html, /name="error" value="access_denied"/);
     const unknown = await page(CAROL_OID, 'nobody@contoso.example');
     assert.match(unknown.html, /name="error" value="access_denied"/);
+  });
+});
+
+describe('the second factor of an EAM sign-in (the MFA policy and factors of every sign-in)', () => {
+  const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+  let entra: FakeEntra;
+  let server: TestServer;
+  let authorizeUrl: string;
+  const issuer = `${PUBLIC_URL}/oauth2/community/acme`;
+
+  before(async () => {
+    entra = await startFakeEntra();
+    server = await startServer({ provisioning: eamProvisioning({ metadataUrl: entra.metadataUrl, alice: { totp_secret: SECRET } }), env: { PUBLIC_URL } });
+    authorizeUrl = `${server.base}/oauth2/community/acme/v1/authorize`;
+  });
+  after(async () => {
+    await server.close();
+    await entra.close();
+  });
+
+  const start = async (browser: TestBrowser, extra: Record<string, string> = {}) => {
+    const hint = await entra.hint({ tid: TENANT, aud: APP_ID, now: server.clock.now(), claims: { oid: ALICE_OID, sub: 'pairwise-alice', preferred_username: 'alice@contoso.example' } });
+    const response = await browser.post(authorizeUrl, entraForm(hint, extra));
+    assert.equal(response.status, 303);
+    const location = new URL(response.headers.get('location')!, server.base).href;
+    const html = await (await browser.get(location)).text();
+    return { location, html, csrf: hiddenInputs(html).csrf! };
+  };
+
+  /** The form_post to Entra: a verified RS256 ID token with what MS-EAM demands. */
+  const answered = async (response: Response, amr: string) => {
+    assert.equal(response.status, 200);
+    const { action, fields } = formPost(await response.text());
+    assert.equal(action, ENTRA_CALLBACK);
+    assert.equal(fields.state, 'state-from-entra');
+    assert.equal(fields.error, undefined);
+    const jwks = (await (await fetch(`${server.base}/oauth2/community/acme/v1/jwks`)).json()) as JSONWebKeySet;
+    assert.equal(decodeProtectedHeader(fields.id_token!).alg, 'RS256');
+    const { payload } = await jwtVerify(fields.id_token!, createLocalJWKSet(jwks), { issuer, audience: APP_ID, currentDate: new Date(server.clock.now() * 1000) });
+    assert.equal(payload.sub, 'pairwise-alice');
+    assert.equal(payload.nonce, 'nonce-from-entra');
+    assert.equal(payload.acr, 'possessionorinherence');
+    assert.deepEqual(payload.amr, [amr]);
+    assert.ok(payload.exp! - payload.iat! <= 300);
+  };
+
+  it('a TOTP code answers Entra with an ID token (acr possessionorinherence, amr [otp]); a wrong code is refused first', async () => {
+    server.clock.advance(60);
+    const browser = new TestBrowser();
+    const { location, html, csrf } = await start(browser);
+    assert.match(html, /name="code"/);
+    assert.match(html, /alice@contoso\.example/);
+    const wrong = await browser.post(location, { csrf, step: 'totp', code: '000000' === totpAt(SECRET, server.clock.now()) ? '111111' : '000000' });
+    assert.equal(wrong.status, 401);
+    assert.match(await wrong.text(), /That code is not valid/);
+    const code = totpAt(SECRET, server.clock.now());
+    await answered(await browser.post(location, { csrf, step: 'totp', code }), 'otp');
+    const again = await browser.post(location, { csrf, step: 'totp', code });
+    assert.equal(again.status, 400, 'the interaction completes once');
+  });
+
+  it('a used TOTP code is refused in the next request (a used time step is not accepted again)', async () => {
+    server.clock.advance(60);
+    const browser = new TestBrowser();
+    const first = await start(browser);
+    const code = totpAt(SECRET, server.clock.now());
+    await answered(await browser.post(first.location, { csrf: first.csrf, step: 'totp', code }), 'otp');
+    const second = await start(browser);
+    const replay = await browser.post(second.location, { csrf: second.csrf, step: 'totp', code });
+    assert.equal(replay.status, 401);
+  });
+
+  it('the page is in the browser’s language (German), and Entra asking only for passkeys leaves a TOTP user no factor', async () => {
+    const german = new TestBrowser({ 'accept-language': 'de' });
+    const { html } = await start(german);
+    assert.match(html, /Bestätigen Sie, dass Sie es sind/);
+    assert.match(html, /Code aus Ihrer Authenticator-App/);
+    const fidoOnly = JSON.stringify({ id_token: { acr: { essential: true, values: ['possessionorinherence'] }, amr: { essential: true, values: ['fido', 'hwk', 'swk'] } } });
+    const none = await start(new TestBrowser(), { claims: fidoOnly });
+    assert.doesNotMatch(none.html, /name="code"/);
+    assert.match(none.html, /no second factor that meets what Microsoft asked for/);
+  });
+
+  it('a passkey answers Entra with amr [hwk] through the interaction’s passkey step', async () => {
+    const community = await server.provider.registry.get('acme');
+    const alice = await findUserByUsername(server.provider.db, community!.id, 'alice');
+    const credential = newCredential(false);
+    await insertCredential(server.provider.db, {
+      id: credential.id.toString('base64url'),
+      community_id: community!.id,
+      user_id: alice!.id,
+      name: 'Key',
+      public_key: Buffer.from(credential.cose).toString('base64url'),
+      counter: 0,
+      transports: '[]',
+      backed_up: 0,
+      created_at: server.clock.now(),
+      last_used_at: null,
+    });
+    const browser = new TestBrowser();
+    const { location, html } = await start(browser);
+    const link = /id="use-passkey" href="([^"]+)"|href="([^"]+)" id="use-passkey"/.exec(html);
+    assert.ok(link, 'the page links to the passkey step');
+    const stepUrl = new URL((link[1] ?? link[2])!.replace(/&amp;/g, '&'), location).href;
+    const step = await browser.get(stepUrl);
+    assert.equal(step.status, 200);
+    const stepHtml = await step.text();
+    const options = JSON.parse(/<script type="application\/json" id="webauthn-options">(.*?)<\/script>/s.exec(stepHtml)![1]!) as { challenge: string };
+    const response = authenticationResponse(credential, { challenge: options.challenge, origin: PUBLIC_URL, rpId: 'tessera.example' });
+    await answered(await browser.post(stepUrl, { csrf: hiddenInputs(stepHtml).csrf!, response: JSON.stringify(response) }), 'hwk');
   });
 });
