@@ -272,7 +272,12 @@ describe('the second factor of an EAM sign-in (the MFA policy and factors of eve
 
   before(async () => {
     entra = await startFakeEntra();
-    server = await startServer({ provisioning: eamProvisioning({ metadataUrl: entra.metadataUrl, alice: { totp_secret: SECRET } }), env: { PUBLIC_URL } });
+    const file = eamProvisioning({ metadataUrl: entra.metadataUrl, alice: { totp_secret: SECRET } });
+    // A second EAM client whose MFA policy allows passkeys only (identity/mfa-policy.ts, as for every client).
+    const acme = (file.communities as { clients: Record<string, unknown>[] }[])[0]!;
+    const eamClient = acme.clients.find((c) => c.client_id === APP_ID)!;
+    acme.clients.push({ ...eamClient, client_id: 'entra-passkeys-only', mfa: { allowed: ['fido'] } });
+    server = await startServer({ provisioning: file, env: { PUBLIC_URL } });
     authorizeUrl = `${server.base}/oauth2/community/acme/v1/authorize`;
   });
   after(async () => {
@@ -341,6 +346,17 @@ describe('the second factor of an EAM sign-in (the MFA policy and factors of eve
     const none = await start(new TestBrowser(), { claims: fidoOnly });
     assert.doesNotMatch(none.html, /name="code"/);
     assert.match(none.html, /no second factor that meets what Microsoft asked for/);
+  });
+
+  it('the client’s MFA policy decides which factors an EAM sign-in may use: no TOTP where only passkeys are allowed', async () => {
+    server.clock.advance(60);
+    const browser = new TestBrowser();
+    const { location, html, csrf } = await start(browser, { client_id: 'entra-passkeys-only' });
+    assert.doesNotMatch(html, /name="code"/);
+    assert.match(html, /no second factor that meets what Microsoft asked for/);
+    const refused = await browser.post(location, { csrf, step: 'totp', code: totpAt(SECRET, server.clock.now()) });
+    assert.equal(refused.status, 401);
+    assert.doesNotMatch(await refused.text(), /id_token/);
   });
 
   it('a passkey answers Entra with amr [hwk] through the interaction’s passkey step', async () => {
