@@ -10,6 +10,9 @@ import { startServer, type TestServer } from '../support/server.js';
 import { launchChromium, screenshots, watch } from '../support/chromium.js';
 import { startFakeEntra, type FakeEntra } from '../support/fake-entra.js';
 import { decodeJwt } from 'jose';
+import { newCredential } from '../support/soft-authenticator.js';
+import { findUserByUsername } from '../../src/store/users.js';
+import { insertCredential } from '../../src/store/webauthn-credentials.js';
 import { totpAt } from '../support/mfa.js';
 import { ALICE_OID, APP_ID, TENANT, eamProvisioning, entraForm } from '../support/eam.js';
 
@@ -83,6 +86,83 @@ describe('headless Chromium: Entra external authentication', () => {
     assert.equal(claims.nonce, 'nonce-from-entra');
     assert.equal(claims.acr, 'possessionorinherence');
     assert.deepEqual(claims.amr, ['otp']);
+    assert.deepEqual(seen.consoleErrors, []);
+    await context.close();
+  });
+});
+
+describe('headless Chromium: a passkey as the EAM second factor (virtual authenticator)', () => {
+  let entra: FakeEntra;
+  let server: TestServer;
+  let browser: Browser;
+  const shots = screenshots();
+
+  before(async () => {
+    entra = await startFakeEntra();
+    // WebAuthn needs a domain as relying party: Tessera's issuer is on localhost, Entra's page on 127.0.0.1.
+    server = await startServer({ provisioning: eamProvisioning({ metadataUrl: entra.metadataUrl, redirectUri: entra.callbackUrl }), publicHost: 'localhost' });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await entra?.close();
+    shots.cleanup();
+  });
+
+  it('the passkey step of the EAM interaction form-POSTs an ID token with amr [hwk] to Entra', async (t) => {
+    // Alice's passkey: the same key in Tessera's database and in Chromium's virtual authenticator.
+    const credential = newCredential(false);
+    const community = await server.provider.registry.get('acme');
+    const alice = await findUserByUsername(server.provider.db, community!.id, 'alice');
+    await insertCredential(server.provider.db, {
+      id: credential.id.toString('base64url'),
+      community_id: community!.id,
+      user_id: alice!.id,
+      name: 'Laptop',
+      public_key: Buffer.from(credential.cose).toString('base64url'),
+      counter: 0,
+      transports: '["internal"]',
+      backed_up: 0,
+      created_at: server.clock.now(),
+      last_used_at: null,
+    });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = (await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+    })) as { authenticatorId: string };
+    await cdp.send('WebAuthn.addCredential', {
+      authenticatorId,
+      credential: {
+        credentialId: credential.id.toString('base64'),
+        isResidentCredential: false,
+        rpId: 'localhost',
+        privateKey: (credential.privateKey.export({ format: 'der', type: 'pkcs8' }) as Buffer).toString('base64'),
+        signCount: 0,
+      },
+    });
+    const seen = watch(page);
+    const hint = await entra.hint({ tid: TENANT, aud: APP_ID, now: server.clock.now(), claims: { oid: ALICE_OID, sub: 'pairwise-alice' } });
+    await page.goto(entra.formPage(`${server.issuer}/v1/authorize`, entraForm(hint, { redirect_uri: entra.callbackUrl })));
+    await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
+    await page.getByRole('link', { name: 'Use a passkey' }).click();
+    await page.getByRole('heading', { name: 'Use your passkey' }).waitFor();
+    await shots.take(t, page, 'eam-3-passkey');
+    const before = entra.responses.length;
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await page.getByRole('heading', { name: 'Entra received the answer' }).waitFor();
+    const answer = entra.responses[before]!;
+    assert.equal(answer.error, undefined);
+    assert.equal(answer.state, 'state-from-entra');
+    const claims = decodeJwt(answer.id_token!);
+    assert.equal(claims.iss, server.issuer);
+    assert.equal(claims.sub, 'pairwise-alice');
+    assert.equal(claims.acr, 'possessionorinherence');
+    assert.deepEqual(claims.amr, ['hwk']);
     assert.deepEqual(seen.consoleErrors, []);
     await context.close();
   });
