@@ -65,6 +65,11 @@ export interface Config {
   backchannelLogout: { attempts: number; retryMs: number; timeoutMs: number };
   trustProxy: boolean;
   serviceApi: ServiceApiConfig;
+  /** Microsoft Entra external authentication (src/eam/). */
+  eam: {
+    /** EAM_JWKS_REFETCH_COOLDOWN_MS: the least time between two fetches of Entra's keys for an unknown `kid`. */
+    jwksRefetchCooldownMs: number;
+  };
 }
 
 /** The service API (src/service/, issue 6). */
@@ -218,6 +223,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       plainAuth: boolVar(env, 'SERVICE_PLAIN_AUTH', true),
       ecdsaHelper: boolVar(env, 'SERVICE_ECDSA_HELPER', true),
       directory: parseDirectory(env.SERVICE_DIRECTORY, publicUrl),
+    },
+    eam: {
+      jwksRefetchCooldownMs: intVar(env, 'EAM_JWKS_REFETCH_COOLDOWN_MS', 30000, 0, 3600000),
     },
   };
 }

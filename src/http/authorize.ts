@@ -16,6 +16,7 @@ import { browserCookies } from './session-cookies.js';
 import { PROOF_PARAM } from '../service/proof-of-authentication.js';
 import { externalLoginLocation } from '../service/community-settings.js';
 import { proofOfAuthenticationResponse } from './proof-of-authentication.js';
+import { eamAuthorizeResponse } from './eam.js';
 import { sendAuthorizationResponse } from './authorization-response.js';
 
 export function authorizeRoutes(app: FastifyInstance, provider: Provider): void {
@@ -23,6 +24,9 @@ export function authorizeRoutes(app: FastifyInstance, provider: Provider): void 
     const community = await communityOf(provider, request);
     try {
       const sent = request.method === 'POST' ? formParams(request) : queryParams(request);
+      // Microsoft Entra external authentication (issue 7): an EAM client's requests follow their own contract.
+      const eam = await eamAuthorizeResponse(provider, community, sent, request, reply);
+      if (eam) return eam;
       // Service API (issue 6): a sign-in vouched for by a trusted authenticator (plain form parameters, as the
       // client libraries send them); without it the usual flow.
       if (request.method === 'POST' && sent.has(PROOF_PARAM)) return await proofOfAuthenticationResponse(provider, community, sent, reply);

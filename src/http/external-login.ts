@@ -66,7 +66,8 @@ export function externalLoginRoutes(api: FastifyInstance, provider: Provider, ke
     await authenticateService(provider, keyPair, request.headers, { kind: 'community', community: community.name });
     const { uid } = request.params as { uid: string };
     const row = /^[A-Za-z0-9_-]{1,64}$/.test(uid) ? await provider.shortLived.findLiveInteraction(community.id, uid, provider.clock.now()) : undefined;
-    if (!row) throw new ServiceApiError(404, 'no pending interaction has this uid (expired or completed)');
+    // Entra EAM interactions are completed on Tessera's own second-factor page (src/eam/), not by a login UI.
+    if (!row || row.eam) throw new ServiceApiError(404, 'no pending interaction has this uid (expired or completed)');
     const authRequest = JSON.parse(row.request) as AuthorizationRequest;
     const client = await provider.registry.client(community, authRequest.client_id);
     if (!client) throw new ServiceApiError(404, 'the client of this interaction is no longer registered');

@@ -44,6 +44,7 @@ import { OAuthError } from '../oauth/errors.js';
 import { communityOf, cookieOptions, formParams, noStore, pageTranslator, sendPage } from './respond.js';
 import { browserCookies, setCurrentSession } from './session-cookies.js';
 import { upstreamButtonsFor } from './upstream.js';
+import { eamInteractionPage, eamInteractionSubmit } from './eam.js';
 import { sendAuthorizationResponse } from './authorization-response.js';
 import { passkeyStepPath } from './passkeys.js';
 
@@ -141,12 +142,14 @@ export function interactionRoutes(app: FastifyInstance, provider: Provider): voi
 
   app.get(path, guard(async (request, reply) => {
     const { community, interaction, tr } = await load(request);
+    if (interaction.row.eam) return eamInteractionPage(provider, community, interaction, reply, tr);
     const { use } = request.query as { use?: unknown };
     return render(provider, community, interaction, request, reply, tr, { another: another(request), recovery: use === 'recovery' });
   }));
 
   app.post(path, guard(async (request, reply) => {
     const { community, interaction, tr } = await load(request);
+    if (interaction.row.eam) return eamInteractionSubmit(provider, community, interaction, request, reply, tr);
     const form = formParams(request);
     checkCsrf(interaction, form.get('csrf'));
     noStore(reply);

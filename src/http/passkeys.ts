@@ -21,6 +21,9 @@ import { completeSecondFactor } from '../identity/second-factor.js';
 import { secondFactorNeed } from '../identity/mfa-policy.js';
 import { hasActiveTotp } from '../identity/totp.js';
 import { continueSignIn } from './interaction.js';
+import { sendEamResponse } from './eam.js';
+import { eamContextOf, finishEam } from '../eam/finish.js';
+import { eamFactors } from '../eam/second-factor.js';
 import { renameCredential, removeCredential, userCredentials } from '../store/webauthn-credentials.js';
 import { findUserById } from '../store/users.js';
 import type { SessionTable } from '../store/schema.js';
@@ -86,12 +89,25 @@ async function renderAccount(provider: Provider, community: Community, session: 
   );
 }
 
+/**
+ * Whose passkey the step asks for: the signed-in user of the login, or the account an Entra EAM interaction matched
+ * (src/eam/: Entra did the first factor; the step is open only when the request accepts a passkey).
+ */
+async function stepUserId(provider: Provider, community: Community, interaction: Interaction): Promise<string> {
+  if (interaction.row.eam) {
+    const context = eamContextOf(interaction);
+    if (!(await eamFactors(provider, community, interaction, context)).includes('fido')) throw new InteractionError('eam.methodMismatch');
+    return context.user_id;
+  }
+  if (!interaction.login) throw new InteractionError('passkeyStep.passwordFirst');
+  return interaction.login.userId;
+}
+
 async function renderStep(provider: Provider, community: Community, interaction: Interaction, reply: FastifyReply, tr: Translator, error?: MessageId) {
-  const login = interaction.login;
-  if (!login) throw new InteractionError('passkeyStep.passwordFirst');
-  const options = await authenticationOptions(provider, community, interaction, login.userId);
+  const userId = await stepUserId(provider, community, interaction);
+  const options = await authenticationOptions(provider, community, interaction, userId);
   if (!options) throw new InteractionError('passkeyStep.noPasskeys');
-  const user = await findUserById(provider.db, community.id, login.userId);
+  const user = await findUserById(provider.db, community.id, userId);
   const clientName = interaction.client.metadata.client_name ?? interaction.client.metadata.client_id;
   return sendPage(
     reply,
@@ -182,13 +198,14 @@ export function passkeyRoutes(app: FastifyInstance, provider: Provider): void {
     checkCsrf(interaction, form.get('csrf'));
     noStore(reply);
     if (interaction.login && !(await stepOpen(community, interaction))) return reply.redirect(interactionPath(community, interaction.row.uid), 303);
-    const login = interaction.login;
-    if (!login) throw new InteractionError('passkeyStep.passwordFirst');
-    const result = await authenticateWithPasskey(provider, community, interaction, login.userId, form.get('response'));
+    const userId = await stepUserId(provider, community, interaction);
+    const result = await authenticateWithPasskey(provider, community, interaction, userId, form.get('response'));
     if (!result.ok) {
-      provider.log.info({ community: community.name, uid: interaction.row.uid, user: login.userId, reason: result.reason }, 'passkey authentication failed');
+      provider.log.info({ community: community.name, uid: interaction.row.uid, user: userId, reason: result.reason }, 'passkey authentication failed');
       return renderStep(provider, community, interaction, reply, tr, 'passkeyStep.failed');
     }
+    // An EAM interaction ends with the ID token for Entra (eam/finish.ts), the passkey reported as hwk/swk and fido.
+    if (interaction.row.eam) return sendEamResponse(reply, await finishEam(provider, community, interaction, result.value));
     await completeSecondFactor(provider, community, interaction, result.value);
     return continueSignIn(provider, request, reply, community, interaction);
   }));

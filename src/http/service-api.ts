@@ -19,6 +19,7 @@ import { newServiceKey } from '../service/licenses.js';
 import { noStore } from './respond.js';
 import { OAuthError } from '../oauth/errors.js';
 import { externalLoginRoutes } from './external-login.js';
+import { eamContextRoutes } from './eam-context.js';
 
 /** Largest dataStr the helper accepts (characters). */
 const MAX_HELPER_DATA = 32 * 1024;
@@ -113,6 +114,7 @@ export function serviceApiRoutes(api: FastifyInstance, provider: Provider, keyPa
   });
 
   externalLoginRoutes(api, provider, keyPair);
+  eamContextRoutes(api, provider, keyPair);
 
   api.post('/oauth2/ecdsa_helper/:method', async (request, reply) => {
     if (!serviceApi.ecdsaHelper) throw new ServiceApiError(404, 'the ecdsa_helper endpoint is switched off on this deployment');

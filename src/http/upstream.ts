@@ -78,6 +78,7 @@ export function upstreamRoutes(app: FastifyInstance, provider: Provider): void {
     const form = formParams(request);
     checkCsrf(interaction, form.get('csrf'));
     if (interaction.login) throw new InteractionError('error.alreadySignedIn');
+    if (interaction.row.eam) throw new InteractionError('eam.noSignIn');
     const upstream = await findUpstream(provider, community, form.get('upstream') ?? '');
     if (!upstream) throw new UpstreamLoginError('invalid_request', 'This sign-in provider is not configured.');
     return redirectUpstream(provider, community, upstream, { uid, expiresAt: interaction.row.expires_at, request: interaction.request }, reply);

@@ -45,7 +45,8 @@ export interface Interaction {
   login: LoginState | undefined;
 }
 
-export async function startInteraction(provider: Provider, community: Community, request: AuthorizationRequest, login: LoginState | undefined): Promise<{ uid: string; browserToken: string }> {
+/** `eam`: the context of an Entra EAM request (eam/context.ts), which such an interaction is finished by (eam/finish.ts). */
+export async function startInteraction(provider: Provider, community: Community, request: AuthorizationRequest, login: LoginState | undefined, eam?: string): Promise<{ uid: string; browserToken: string }> {
   const now = provider.clock.now();
   const uid = randomToken(16);
   const browserToken = randomToken(32);
@@ -60,6 +61,7 @@ export async function startInteraction(provider: Provider, community: Community,
     amr: login ? JSON.stringify(login.amr) : null,
     sid: login?.sid ?? null,
     acr: login?.acr ?? null,
+    ...(eam !== undefined ? { eam } : {}),
     created_at: now,
     expires_at: now + provider.config.lifetimes.interaction,
     consumed_at: null,
@@ -151,6 +153,8 @@ export async function needsConsent(provider: Provider, community: Community, int
 export async function finishInteraction(provider: Provider, community: Community, interaction: Interaction, decision: 'allow' | 'deny'): Promise<AuthorizationResponse> {
   const { request, client, login } = interaction;
   const now = provider.clock.now();
+  // An Entra EAM interaction ends with an ID token by form_post (eam/finish.ts), never with a code.
+  if (interaction.row.eam) throw new InteractionError('eam.notHere');
   // Defence in depth: no response for a login whose second factor is still missing (every caller checks first).
   if (decision === 'allow' && login && (await secondFactorNeed(provider, community, client, request, login))) {
     throw new InteractionError('error.secondFactorRequired');

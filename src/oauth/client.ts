@@ -2,6 +2,7 @@
  * Client metadata (RFC 7591 / OIDC Dynamic Registration names) as Tessera uses it at runtime.
  */
 import type { SigningAlg } from '../keys/jws-sign.js';
+import type { EamSettings } from '../eam/entra-hint.js';
 import type { MfaSettings } from '../identity/mfa-policy.js';
 
 /** RFC 7523 §2.1: a JWT from a trusted issuer, exchanged for an access token for the user it names. */
@@ -70,6 +71,8 @@ export interface ClientMetadata {
   token_exchange_audiences?: string[];
   /** RFC 7523: issuers whose assertions this client may exchange (jwt-bearer grant). */
   jwt_bearer_issuers?: JwtBearerIssuer[];
+  /** A Microsoft Entra external authentication method client (src/eam/): Entra's App ID, tenants, metadata URL. */
+  eam?: EamSettings;
   /** Second-factor policy for this client, overriding the community's (identity/mfa-policy.ts). */
   mfa?: MfaSettings;
 }

@@ -16,6 +16,7 @@ import type { MfaSettings } from '../identity/mfa-policy.js';
 import { bumpRevision } from '../store/communities.js';
 import { announceChange } from '../runtime/change-watcher.js';
 import { mergeCommunitySettings, prepareServiceCredentials } from './service-api.js';
+import { mergeEamSetting, pendingExternalIds, writeExternalIds } from './eam.js';
 
 export interface ApplySummary {
   created: string[];
@@ -33,6 +34,8 @@ interface PreparedCommunity {
   clientRows: { row: ClientTable; action: 'insert' | 'update' }[];
   userRows: { row: UserTable; action: 'insert' | 'update' }[];
   upstreamRows: { row: UpstreamProviderTable; action: 'insert' | 'update' }[];
+  /** Entra identities to link, per user id (provisioning/eam.ts). */
+  externalIds: { userId: string; links: Awaited<ReturnType<typeof pendingExternalIds>> }[];
   /** Provisioned TOTP secrets (`totp_secret`) new or changed since the last apply. */
   totpRows: TotpFactorTable[];
 }
@@ -120,6 +123,7 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
     }
 
     const userRows: { row: UserTable; action: 'insert' | 'update' }[] = [];
+    const externalIds: PreparedCommunity['externalIds'] = [];
     const totpRows: TotpFactorTable[] = [];
     for (const spec of community.users) {
       const current = existing
@@ -128,11 +132,16 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
       const claims = JSON.stringify(spec.claims);
       const passwordHash = await preparePassword(spec, current?.password_hash ?? null, config.passwordHashCost);
       const userId = current?.id ?? randomUUID();
+      const links = await pendingExternalIds(db, existing ? communityId : undefined, spec.external_ids ?? [], userId);
+      if (links.length > 0) {
+        externalIds.push({ userId, links });
+        summary.updated.push(`${community.name}/user/${spec.username}/external_ids`);
+      }
       const totp = spec.totp_secret === undefined ? undefined : await prepareTotp(provider, communityId, userId, spec.totp_secret, current !== undefined, now);
       if (totp) totpRows.push(totp);
       if (current && current.claims === claims && current.password_hash === passwordHash) {
         if (totp) summary.updated.push(`${community.name}/user/${spec.username}/totp`);
-        else summary.unchanged++;
+        else if (links.length === 0) summary.unchanged++;
         continue;
       }
       const row: UserTable = {
@@ -171,12 +180,12 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
       upstreamRows.push({ row, action: current ? 'update' : 'insert' });
       (current ? summary.updated : summary.created).push(`${community.name}/upstream/${spec.name}`);
     }
-    const merged = withMfaSettings(mergeCommunitySettings(existing?.settings ?? '{}', community), community.mfa);
+    const merged = mergeEamSetting(withMfaSettings(mergeCommunitySettings(existing?.settings ?? '{}', community), community.mfa), community.eam);
     const settings = !existing || merged !== existing.settings ? merged : undefined;
     if (existing && settings !== undefined) summary.updated.push(`${community.name}/settings`);
     if (!existing) summary.created.push(community.name);
-    else if (clientRows.length === 0 && userRows.length === 0 && upstreamRows.length === 0 && totpRows.length === 0 && settings === undefined) summary.unchanged++;
-    prepared.push({ name: community.name, communityId, isNew: !existing, settings, keys, clientRows, userRows, upstreamRows, totpRows });
+    else if (clientRows.length === 0 && userRows.length === 0 && upstreamRows.length === 0 && externalIds.length === 0 && totpRows.length === 0 && settings === undefined) summary.unchanged++;
+    prepared.push({ name: community.name, communityId, isNew: !existing, settings, keys, clientRows, userRows, upstreamRows, externalIds, totpRows });
   }
   const credentials = await prepareServiceCredentials(provider, file, now);
   summary.created.push(...credentials.created);
@@ -222,6 +231,7 @@ async function applyOnce(provider: Provider, file: ProvisioningFile): Promise<Ap
             .where('id', '=', row.id)
             .execute();
       }
+      for (const { userId, links } of c.externalIds) await writeExternalIds(trx, c.communityId, userId, links, now);
       for (const row of c.totpRows) await putConfirmedTotp(trx, row);
     }
   });

@@ -18,6 +18,7 @@ import {
   type LicenseFileSpec,
   type ServiceKeyFileSpec,
 } from './service-api.js';
+import { checkEamClient, checkExternalIds, clientEamSchema, communityEamSchema, externalIdsSchema, type CommunityEamSettings, type ExternalIdSpec } from './eam.js';
 
 export interface UserSpec {
   username: string;
@@ -25,6 +26,8 @@ export interface UserSpec {
   /** Base32 TOTP secret imported from another system: TOTP is active for the user (identity/totp.ts). */
   totp_secret?: string;
   claims: Record<string, unknown>;
+  /** Entra identities linked to the user (provisioning/eam.ts). */
+  external_ids?: ExternalIdSpec[];
 }
 
 export interface ClientSpec extends ClientMetadata {
@@ -51,6 +54,8 @@ export interface CommunitySpec extends CommunityServiceSettings {
   clients: ClientSpec[];
   users: UserSpec[];
   upstreams: UpstreamSpec[];
+  /** Entra EAM settings of the community (provisioning/eam.ts). */
+  eam?: CommunityEamSettings;
 }
 
 export interface ProvisioningFile {
@@ -122,6 +127,7 @@ const clientSchema = {
         properties: { issuer: uri, jwks: jwkSet, jwks_uri: uri, subject: { enum: ['id', 'username'], default: 'id' } },
       },
     },
+    eam: clientEamSchema,
     mfa: mfaSchema,
   },
 } as const;
@@ -135,6 +141,7 @@ const userSchema = {
     password: { type: 'string', minLength: 8, maxLength: 1024 },
     totp_secret: { type: 'string', minLength: 1, maxLength: 256 },
     claims: userClaimsSchema,
+    external_ids: externalIdsSchema,
   },
 } as const;
 
@@ -178,6 +185,7 @@ const fileSchema = {
           users: { type: 'array', items: userSchema, default: [] },
           ...communityServiceProperties,
           upstreams: { type: 'array', items: upstreamSchema, maxItems: 20, default: [] },
+          eam: communityEamSchema,
           mfa: mfaSchema,
         },
       },
@@ -317,6 +325,7 @@ function checkClient(client: ClientSpec, at: string): void {
   }
   if (client.jwks) checkPublicJwks(client.jwks, fail, 'jwks');
   checkExtensionGrants(client, fail, at);
+  checkEamClient(client, fail);
   if (client.grant_types.includes('authorization_code') && client.redirect_uris.length === 0) {
     fail('redirect_uris', 'authorization_code needs at least one redirect URI');
   }
@@ -383,6 +392,9 @@ export function parseProvisioning(input: unknown): ProvisioningFile {
     community.clients.forEach((client, i) => checkClient(client, `${at}/clients/${i}`));
     uniqueBy(community.upstreams, (u) => u.name, `${at}/upstreams`, 'name');
     community.upstreams.forEach((upstream, i) => checkUpstream(upstream, `${at}/upstreams/${i}`));
+    checkExternalIds(community.users, (where, message) => {
+      throw new ProvisioningError(`${at}/${where}: ${message}`);
+    });
     community.users.forEach((user, i) => {
       if ('sub' in user.claims) throw new ProvisioningError(`${at}/users/${i}/claims/sub: sub is assigned by Tessera`);
       if (user.totp_secret !== undefined) {

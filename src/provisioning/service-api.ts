@@ -95,7 +95,7 @@ export const communityServiceProperties = {
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-function httpsUrl(value: string): boolean {
+export function httpsUrl(value: string): boolean {
   try {
     const u = new URL(value);
     return (u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname))) && !u.hash && !u.username && !u.password;

@@ -9,12 +9,15 @@ import type { Community } from '../runtime/community-registry.js';
 import type { Provider } from '../runtime/provider.js';
 import { findCommunity } from '../store/communities.js';
 import type { CommunityServiceSettings } from '../provisioning/service-api.js';
+import type { CommunityEamSettings } from '../provisioning/eam.js';
 import type { MfaSettings } from '../identity/mfa-policy.js';
 
 export interface CommunityServiceState {
   loginUiUrl: string | undefined;
   /** issuer → its verification keys */
   authenticators: Map<string, JWTVerifyGetKey>;
+  /** Entra EAM (provisioning/eam.ts): may an unlinked Entra identity be linked by preferred_username = username? */
+  eamLinkBy: CommunityEamSettings['link_by'];
   /** The community's second-factor policy (identity/mfa-policy.ts), as provisioned. */
   mfa: MfaSettings | undefined;
 }
@@ -23,9 +26,9 @@ const cache = new WeakMap<Community, Promise<CommunityServiceState>>();
 
 async function load(provider: Provider, community: Community): Promise<CommunityServiceState> {
   const row = await findCommunity(provider.db, community.name);
-  let settings: CommunityServiceSettings & { mfa?: MfaSettings } = {};
+  let settings: CommunityServiceSettings & { mfa?: MfaSettings; eam?: CommunityEamSettings } = {};
   try {
-    settings = JSON.parse(row?.settings ?? '{}') as CommunityServiceSettings & { mfa?: MfaSettings };
+    settings = JSON.parse(row?.settings ?? '{}') as CommunityServiceSettings & { mfa?: MfaSettings; eam?: CommunityEamSettings };
   } catch {
     settings = {};
   }
@@ -34,7 +37,7 @@ async function load(provider: Provider, community: Community): Promise<Community
     if (a.jwks) authenticators.set(a.issuer, createLocalJWKSet(a.jwks as unknown as JSONWebKeySet));
     else if (a.jwks_uri) authenticators.set(a.issuer, createRemoteJWKSet(new URL(a.jwks_uri), { timeoutDuration: 5000 }));
   }
-  return { loginUiUrl: settings.login_ui_url, authenticators, mfa: settings.mfa };
+  return { loginUiUrl: settings.login_ui_url, authenticators, mfa: settings.mfa, eamLinkBy: settings.eam?.link_by ?? 'none' };
 }
 
 export function serviceSettingsOf(provider: Provider, community: Community): Promise<CommunityServiceState> {

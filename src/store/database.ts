@@ -68,3 +68,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (UNAVAILABLE_MESSAGE.test(err.message)) return true;
   return err.cause !== undefined && err.cause !== err && isDatabaseUnavailable(err.cause);
 }
+
+/** A unique key or primary key already taken (PostgreSQL 23505, SQLite constraint), e.g. by a concurrent writer. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

@@ -371,6 +371,27 @@ const passkeys: Migration = {
   },
 };
 
+/**
+ * Microsoft Entra external authentication (src/eam/): the Entra identities (tenant `tid` + object `oid`) linked to
+ * local users, unique per community, and the EAM context of an interaction (the validated id_token_hint's `sub`,
+ * `oid`, `tid`, `preferred_username`, the requested `acr`/`amr` values, the matched user; JSON).
+ */
+const externalIdentities: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('external_identities')
+      .addColumn('community_id', 'text', (c) => c.notNull().references('communities.id').onDelete('cascade'))
+      .addColumn('tid', 'text', (c) => c.notNull())
+      .addColumn('oid', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('external_identities_pk', ['community_id', 'tid', 'oid'])
+      .execute();
+    await db.schema.createIndex('external_identities_user').on('external_identities').column('user_id').execute();
+    await db.schema.alterTable('interactions').addColumn('eam', 'text').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_community_revision': communityRevision,
@@ -383,6 +404,7 @@ const migrations: Record<string, Migration> = {
   '0010_requested_claims': requestedClaims,
   '0011_second_factors': secondFactors,
   '0012_passkeys': passkeys,
+  '0013_external_identities': externalIdentities,
 };
 
 const provider: MigrationProvider = {

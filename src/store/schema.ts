@@ -80,6 +80,8 @@ export interface InteractionTable {
   sid: string | null;
   /** The acr the login achieved (e.g. `idp:NAME` after an upstream login); absent on rows from before 0004. */
   acr?: string | null;
+  /** An Entra EAM interaction's context (JSON, src/eam/context.ts); null or absent for every other interaction. */
+  eam?: string | null;
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
@@ -309,6 +311,15 @@ export interface WebauthnChallengeTable {
   expires_at: number;
 }
 
+/** An Entra identity (tenant + object id) linked to a local user (src/eam/accounts.ts). */
+export interface ExternalIdentityTable {
+  community_id: string;
+  tid: string;
+  oid: string;
+  user_id: string;
+  created_at: number;
+}
+
 export interface Database {
   communities: CommunityTable;
   signing_keys: SigningKeyTable;
@@ -334,4 +345,5 @@ export interface Database {
   upstream_pending: UpstreamPendingTable;
   webauthn_credentials: WebauthnCredentialTable;
   webauthn_challenges: WebauthnChallengeTable;
+  external_identities: ExternalIdentityTable;
 }

@@ -153,6 +153,16 @@ const en = {
   'security.removed': 'Two-step verification is off. You can set it up again below.',
   'security.factorFirst.heading': 'Sign in with your second factor first',
   'security.factorFirst.text': 'This session was started with the password alone. Sign in with your password and your second factor to add another one.',
+  'eam.title': 'Confirm it is you',
+  'eam.lead': '<strong>{client}</strong> asks for a second factor for <strong>{user}</strong>.',
+  'eam.leadEntra': '<strong>{client}</strong> asks for a second factor for <strong>{user}</strong> (Microsoft account <strong>{entra}</strong>).',
+  'eam.codeLabel': 'Code from your authenticator app',
+  'eam.noFactor': 'Your account has no second factor that meets what Microsoft asked for. Set one up first, or ask an administrator.',
+  'eam.cancel': 'Cancel and return',
+  'eam.noSignIn': 'This request is confirmed with a second factor, not by signing in.',
+  'eam.notHere': 'This sign-in request cannot be completed here.',
+  'eam.notEam': 'This is not an external authentication request.',
+  'eam.methodMismatch': 'This method does not meet what Microsoft Entra asked for.',
 };
 
 export type MessageId = keyof typeof en;
@@ -303,6 +313,16 @@ const de: Catalogue = {
   'security.removed': 'Die Bestätigung in zwei Schritten ist ausgeschaltet. Sie können sie unten erneut einrichten.',
   'security.factorFirst.heading': 'Melden Sie sich zuerst mit Ihrem zweiten Faktor an',
   'security.factorFirst.text': 'Diese Sitzung wurde nur mit dem Passwort begonnen. Melden Sie sich mit Ihrem Passwort und Ihrem zweiten Faktor an, um einen weiteren hinzuzufügen.',
+  'eam.title': 'Bestätigen Sie, dass Sie es sind',
+  'eam.lead': '<strong>{client}</strong> verlangt einen zweiten Faktor für <strong>{user}</strong>.',
+  'eam.leadEntra': '<strong>{client}</strong> verlangt einen zweiten Faktor für <strong>{user}</strong> (Microsoft-Konto <strong>{entra}</strong>).',
+  'eam.codeLabel': 'Code aus Ihrer Authenticator-App',
+  'eam.noFactor': 'Ihr Konto hat keinen zweiten Faktor, der die Anforderung von Microsoft erfüllt. Richten Sie zuerst einen ein oder wenden Sie sich an Ihre Administration.',
+  'eam.cancel': 'Abbrechen und zurückkehren',
+  'eam.noSignIn': 'Diese Anfrage wird mit einem zweiten Faktor bestätigt, nicht durch eine Anmeldung.',
+  'eam.notHere': 'Diese Anmeldeanfrage kann hier nicht abgeschlossen werden.',
+  'eam.notEam': 'Dies ist keine Anfrage einer externen Authentifizierung.',
+  'eam.methodMismatch': 'Diese Methode erfüllt nicht, was Microsoft Entra verlangt hat.',
 };
 
 const fr: Catalogue = {
@@ -450,6 +470,16 @@ const fr: Catalogue = {
   'security.removed': 'La validation en deux étapes est désactivée. Vous pouvez la configurer à nouveau ci-dessous.',
   'security.factorFirst.heading': 'Connectez-vous d’abord avec votre second facteur',
   'security.factorFirst.text': 'Cette session a été ouverte avec le mot de passe seul. Connectez-vous avec votre mot de passe et votre second facteur pour en ajouter un autre.',
+  'eam.title': 'Confirmez votre identité',
+  'eam.lead': '<strong>{client}</strong> demande un second facteur pour <strong>{user}</strong>.',
+  'eam.leadEntra': '<strong>{client}</strong> demande un second facteur pour <strong>{user}</strong> (compte Microsoft <strong>{entra}</strong>).',
+  'eam.codeLabel': 'Code de votre application d’authentification',
+  'eam.noFactor': 'Votre compte n’a aucun second facteur répondant à la demande de Microsoft. Configurez-en un d’abord, ou contactez votre administrateur.',
+  'eam.cancel': 'Annuler et revenir',
+  'eam.noSignIn': 'Cette demande se confirme avec un second facteur, pas par une connexion.',
+  'eam.notHere': 'Cette demande de connexion ne peut pas être terminée ici.',
+  'eam.notEam': 'Ceci n’est pas une demande d’authentification externe.',
+  'eam.methodMismatch': 'Cette méthode ne répond pas à la demande de Microsoft Entra.',
 };
 
 const es: Catalogue = {
@@ -597,6 +627,16 @@ const es: Catalogue = {
   'security.removed': 'La verificación en dos pasos está desactivada. Puedes configurarla de nuevo más abajo.',
   'security.factorFirst.heading': 'Inicia sesión primero con tu segundo factor',
   'security.factorFirst.text': 'Esta sesión se inició solo con la contraseña. Inicia sesión con tu contraseña y tu segundo factor para añadir otro.',
+  'eam.title': 'Confirme que es usted',
+  'eam.lead': '<strong>{client}</strong> pide un segundo factor para <strong>{user}</strong>.',
+  'eam.leadEntra': '<strong>{client}</strong> pide un segundo factor para <strong>{user}</strong> (cuenta de Microsoft <strong>{entra}</strong>).',
+  'eam.codeLabel': 'Código de su aplicación de autenticación',
+  'eam.noFactor': 'Su cuenta no tiene ningún segundo factor que cumpla lo que pidió Microsoft. Configure uno primero o consulte a su administrador.',
+  'eam.cancel': 'Cancelar y volver',
+  'eam.noSignIn': 'Esta solicitud se confirma con un segundo factor, no iniciando sesión.',
+  'eam.notHere': 'Esta solicitud de inicio de sesión no se puede completar aquí.',
+  'eam.notEam': 'Esta no es una solicitud de autenticación externa.',
+  'eam.methodMismatch': 'Este método no cumple lo que pidió Microsoft Entra.',
 };
 
 export const CATALOGUES = { en, de, fr, es } as const satisfies Record<string, Catalogue>;

@@ -16,6 +16,12 @@ export interface FakeEntra {
   hint(input: { tid: string; aud: string; now: number; age?: number; claims?: JWTPayload; alg?: 'RS256' | 'PS256'; key?: 'current' | 'stranger' }): Promise<string>;
   /** A new signing key, published at once (the old one stays published). */
   rotate(): Promise<void>;
+  /** Entra's redirect URI on the fake (`…/common/federation/externalauthprovider`): records what is POSTed to it. */
+  callbackUrl: string;
+  /** The form bodies POSTed to callbackUrl, in order. */
+  responses: Record<string, string>[];
+  /** A page of the fake that auto-submits `form` to `action` by POST, as Entra's page does; returns its URL. */
+  formPage(action: string, form: Record<string, string>): string;
   close(): Promise<void>;
 }
 
@@ -36,9 +42,20 @@ export async function startFakeEntra(): Promise<FakeEntra> {
   const stranger = await newKey();
   let fetches = 0;
   let origin = '';
+  const responses: Record<string, string>[] = [];
+  const pages = new Map<string, string>();
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
-    if (path === '/common/v2.0/.well-known/openid-configuration') {
+    if (path === '/common/federation/externalauthprovider' && req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        responses.push(Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString())));
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>Entra</title><h1>Entra received the answer</h1>');
+      });
+    } else if (path !== undefined && pages.has(path)) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pages.get(path));
+    } else if (path === '/common/v2.0/.well-known/openid-configuration') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(
         JSON.stringify({ issuer: `${origin}/{tenantid}/v2.0`, jwks_uri: `${origin}/common/discovery/v2.0/keys`, id_token_signing_alg_values_supported: ['RS256'] }),
       );
@@ -75,6 +92,17 @@ export async function startFakeEntra(): Promise<FakeEntra> {
     },
     async rotate() {
       keys.push(await newKey());
+    },
+    get callbackUrl() {
+      return `${origin}/common/federation/externalauthprovider`;
+    },
+    responses,
+    formPage(action, form) {
+      const path = `/page/${randomUUID()}`;
+      const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+      const inputs = Object.entries(form).map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join('');
+      pages.set(path, `<!doctype html><title>Microsoft</title><form method="post" action="${esc(action)}">${inputs}</form><script>document.forms[0].submit()</script>`);
+      return `${origin}${path}`;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
