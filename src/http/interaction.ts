@@ -121,15 +121,17 @@ export async function continueSignIn(provider: Provider, request: FastifyRequest
   return sendAuthorizationResponse(reply, await finishInteraction(provider, community, interaction, 'allow'));
 }
 
-export function interactionRoutes(app: FastifyInstance, provider: Provider): void {
-  const path = '/oauth2/community/:community/v1/interaction/:uid';
-  const load = async (request: FastifyRequest) => {
-    const community = await communityOf(provider, request);
-    const { uid } = request.params as { uid: string };
-    const interaction = await openInteraction(provider, community, uid, request.cookies[INTERACTION_COOKIE]);
-    return { community, interaction, tr: pageTranslator(request, interaction.request.ui_locales) };
-  };
-  const guard = (handler: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>) => async (request: FastifyRequest, reply: FastifyReply) => {
+/** The community, the interaction of the `:uid` route parameter (bound to this browser) and the page translator. */
+export async function loadInteraction(provider: Provider, request: FastifyRequest): Promise<{ community: Community; interaction: Interaction; tr: Translator }> {
+  const community = await communityOf(provider, request);
+  const { uid } = request.params as { uid: string };
+  const interaction = await openInteraction(provider, community, uid, request.cookies[INTERACTION_COOKIE]);
+  return { community, interaction, tr: pageTranslator(request, interaction.request.ui_locales) };
+}
+
+/** Interaction routes answer a dead interaction or a refused request with an error page (never a 5xx, never a redirect). */
+export function interactionGuard(handler: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     try {
       return await handler(request, reply);
     } catch (err) {
@@ -138,16 +140,21 @@ export function interactionRoutes(app: FastifyInstance, provider: Provider): voi
       throw err;
     }
   };
+}
+
+export function interactionRoutes(app: FastifyInstance, provider: Provider): void {
+  const path = '/oauth2/community/:community/v1/interaction/:uid';
+  const load = (request: FastifyRequest) => loadInteraction(provider, request);
   const another = (request: FastifyRequest) => (request.query as Record<string, unknown>).another === '1';
 
-  app.get(path, guard(async (request, reply) => {
+  app.get(path, interactionGuard(async (request, reply) => {
     const { community, interaction, tr } = await load(request);
     if (interaction.row.eam) return eamInteractionPage(provider, community, interaction, reply, tr);
     const { use } = request.query as { use?: unknown };
     return render(provider, community, interaction, request, reply, tr, { another: another(request), recovery: use === 'recovery' });
   }));
 
-  app.post(path, guard(async (request, reply) => {
+  app.post(path, interactionGuard(async (request, reply) => {
     const { community, interaction, tr } = await load(request);
     if (interaction.row.eam) return eamInteractionSubmit(provider, community, interaction, request, reply, tr);
     const form = formParams(request);

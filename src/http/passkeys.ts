@@ -15,12 +15,12 @@ import type { Provider } from '../runtime/provider.js';
 import type { Community } from '../runtime/community-registry.js';
 import { SESSION_COOKIE, currentSession, loginStateOf } from '../identity/sessions.js';
 import { checkLogoutCsrf, logoutCsrf } from '../identity/logout.js';
-import { INTERACTION_COOKIE, InteractionError, checkCsrf, interactionPath, openInteraction, type Interaction } from '../identity/interaction.js';
+import { InteractionError, checkCsrf, interactionPath, type Interaction } from '../identity/interaction.js';
 import { authenticateWithPasskey, authenticationOptions, passkeyName, registerPasskey, registrationOptions } from '../identity/passkeys.js';
 import { completeSecondFactor } from '../identity/second-factor.js';
 import { secondFactorNeed } from '../identity/mfa-policy.js';
 import { hasActiveTotp } from '../identity/totp.js';
-import { continueSignIn } from './interaction.js';
+import { continueSignIn, interactionGuard, loadInteraction } from './interaction.js';
 import { sendEamResponse } from './eam.js';
 import { eamContextOf, finishEam } from '../eam/finish.js';
 import { eamFactors } from '../eam/second-factor.js';
@@ -28,7 +28,6 @@ import { renameCredential, removeCredential, userCredentials } from '../store/we
 import { findUserById } from '../store/users.js';
 import type { SessionTable } from '../store/schema.js';
 import { sha256 } from '../keys/secrets.js';
-import { OAuthError } from '../oauth/errors.js';
 import { errorPage } from '../ui/pages.js';
 import { notSignedInPage } from '../ui/session-pages.js';
 import { passkeyListPage, passkeyNeededPage, passkeyStepPage } from '../ui/passkey-pages.js';
@@ -168,32 +167,16 @@ export function passkeyRoutes(app: FastifyInstance, provider: Provider): void {
   app.post('/oauth2/community/:community/v1/account/passkeys', account);
 
   const step = '/oauth2/community/:community/v1/interaction/:uid/passkey';
-  const load = async (request: FastifyRequest) => {
-    const community = await communityOf(provider, request);
-    const { uid } = request.params as { uid: string };
-    const interaction = await openInteraction(provider, community, uid, request.cookies[INTERACTION_COOKIE]);
-    return { community, interaction, tr: pageTranslator(request, interaction.request.ui_locales) };
-  };
-  // The same error pages as the interaction's own routes (http/interaction.ts).
-  const guard = (handler: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>) => async (request: FastifyRequest, reply: FastifyReply) => {
-    try {
-      return await handler(request, reply);
-    } catch (err) {
-      if (err instanceof InteractionError) return sendPage(reply, errorPage(pageTranslator(request), 400, 'invalid_request', err.messageId));
-      if (err instanceof OAuthError && err.status !== 404) return sendPage(reply, errorPage(pageTranslator(request), err.status, err.error, { text: err.description }));
-      throw err;
-    }
-  };
   /** The step is open only while the login owes a second factor and passkeys are allowed (identity/mfa-policy.ts). */
   const stepOpen = async (community: Community, interaction: Interaction) =>
     interaction.login !== undefined && ((await secondFactorNeed(provider, community, interaction.client, interaction.request, interaction.login))?.available.includes('fido') ?? false);
-  app.get(step, guard(async (request, reply) => {
-    const { community, interaction, tr } = await load(request);
+  app.get(step, interactionGuard(async (request, reply) => {
+    const { community, interaction, tr } = await loadInteraction(provider, request);
     if (interaction.login && !(await stepOpen(community, interaction))) return reply.redirect(interactionPath(community, interaction.row.uid), 303);
     return renderStep(provider, community, interaction, reply, tr);
   }));
-  app.post(step, guard(async (request, reply) => {
-    const { community, interaction, tr } = await load(request);
+  app.post(step, interactionGuard(async (request, reply) => {
+    const { community, interaction, tr } = await loadInteraction(provider, request);
     const form = formParams(request);
     checkCsrf(interaction, form.get('csrf'));
     noStore(reply);
