@@ -19,6 +19,19 @@ import { ALICE_OID, APP_ID, TENANT, eamProvisioning, entraForm } from '../suppor
 const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const crossSite = (url: string) => url.replace('//127.0.0.1:', '//localhost:');
 
+/** What Tessera form-POSTed to Entra: an ID token for alice's Entra identity with the one method used. */
+function expectIdTokenForEntra(answer: { error?: string; state?: string; id_token?: string }, issuer: string, amr: string[]): void {
+  assert.equal(answer.error, undefined);
+  assert.equal(answer.state, 'state-from-entra');
+  const claims = decodeJwt(answer.id_token!);
+  assert.equal(claims.iss, issuer);
+  assert.equal(claims.aud, APP_ID);
+  assert.equal(claims.sub, 'pairwise-alice');
+  assert.equal(claims.nonce, 'nonce-from-entra');
+  assert.equal(claims.acr, 'possessionorinherence');
+  assert.deepEqual(claims.amr, amr);
+}
+
 describe('headless Chromium: Entra external authentication', () => {
   let entra: FakeEntra;
   let server: TestServer;
@@ -76,16 +89,7 @@ describe('headless Chromium: Entra external authentication', () => {
     const before = entra.responses.length;
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('heading', { name: 'Entra received the answer' }).waitFor();
-    const answer = entra.responses[before]!;
-    assert.equal(answer.error, undefined);
-    assert.equal(answer.state, 'state-from-entra');
-    const claims = decodeJwt(answer.id_token!);
-    assert.equal(claims.iss, server.issuer);
-    assert.equal(claims.aud, APP_ID);
-    assert.equal(claims.sub, 'pairwise-alice');
-    assert.equal(claims.nonce, 'nonce-from-entra');
-    assert.equal(claims.acr, 'possessionorinherence');
-    assert.deepEqual(claims.amr, ['otp']);
+    expectIdTokenForEntra(entra.responses[before]!, server.issuer, ['otp']);
     assert.deepEqual(seen.consoleErrors, []);
     await context.close();
   });
@@ -155,14 +159,7 @@ describe('headless Chromium: a passkey as the EAM second factor (virtual authent
     const before = entra.responses.length;
     await page.getByRole('button', { name: 'Use a passkey' }).click();
     await page.getByRole('heading', { name: 'Entra received the answer' }).waitFor();
-    const answer = entra.responses[before]!;
-    assert.equal(answer.error, undefined);
-    assert.equal(answer.state, 'state-from-entra');
-    const claims = decodeJwt(answer.id_token!);
-    assert.equal(claims.iss, server.issuer);
-    assert.equal(claims.sub, 'pairwise-alice');
-    assert.equal(claims.acr, 'possessionorinherence');
-    assert.deepEqual(claims.amr, ['hwk']);
+    expectIdTokenForEntra(entra.responses[before]!, server.issuer, ['hwk']);
     assert.deepEqual(seen.consoleErrors, []);
     await context.close();
   });
