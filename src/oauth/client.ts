@@ -57,6 +57,12 @@ export interface ClientMetadata {
   allow_plain_pkce: boolean;
   /** PKCE is always required for public clients; this requires it for a confidential client too. */
   require_pkce: boolean;
+  /**
+   * Refresh token rotation (RFC 9700 §4.14.2): on (the default) every use issues a successor and a replay revokes the
+   * family. A confidential client may turn it off: its refresh token then stays the same until it expires (a
+   * fixed lifetime, not sliding) or is revoked. Public clients always rotate.
+   */
+  rotate_refresh_tokens?: boolean;
   /** RFC 9126 §6: this client's authorization requests must come through the PAR endpoint. */
   require_pushed_authorization_requests?: boolean;
   /** RFC 9101 / OIDC Dynamic Registration: the only algorithm accepted for this client's request objects. */

@@ -110,6 +110,7 @@ const clientSchema = {
     access_token_audience: uri,
     allow_plain_pkce: { type: 'boolean', default: false },
     require_pkce: { type: 'boolean', default: false },
+    rotate_refresh_tokens: { type: 'boolean', default: true },
     require_pushed_authorization_requests: { type: 'boolean', default: false },
     request_object_signing_alg: { enum: CLIENT_ASSERTION_ALGS },
     backchannel_logout_uri: uri,
@@ -308,6 +309,7 @@ function checkClient(client: ClientSpec, at: string): void {
   if (method === 'none') {
     if (client.client_secret !== undefined) fail('client_secret', 'a public client (token_endpoint_auth_method none) has no secret');
     if (client.grant_types.includes('client_credentials')) fail('grant_types', 'client_credentials needs an authenticated client');
+    if (client.rotate_refresh_tokens === false) fail('rotate_refresh_tokens', 'a public client must rotate its refresh tokens (RFC 9700 section 4.14.2)');
   } else if (method === 'private_key_jwt') {
     if (!client.jwks && !client.jwks_uri) fail('jwks', 'private_key_jwt needs jwks or jwks_uri');
   } else if (client.client_secret === undefined) {

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { ALICE_PASSWORD, CC_SECRET, WEB_SECRET, basic, startServer, type TestServer } from '../support/server.js';
+import { ALICE_PASSWORD, CC_SECRET, WEB_SECRET, basic, fixture, startServer, type TestServer } from '../support/server.js';
 import { TestBrowser } from '../support/browser.js';
 import { pkcePair } from '../support/flows.js';
 import { REDIRECT, codeForm, expectOAuthError, expectTokens, introspect, obtainCode, postToken, type TokenBody } from '../support/token-helpers.js';
@@ -333,5 +333,47 @@ describe('grants over HTTP', () => {
       server.clock.advance(30 * 86400 + 1);
       await expectOAuthError(await refresh(t0.refresh_token!), 400, 'invalid_grant');
     });
+  });
+});
+
+describe('refresh tokens without rotation (a confidential client with rotate_refresh_tokens: false)', () => {
+  let server: TestServer;
+  const browser = new TestBrowser();
+  before(async () => {
+    const doc = fixture() as { communities: { clients: Record<string, unknown>[] }[] };
+    const web = doc.communities[0]!.clients.find((c) => c.client_id === 'web')!;
+    web.rotate_refresh_tokens = false;
+    server = await startServer({ provisioning: doc });
+  });
+  after(() => server.close());
+
+  const refresh = (refreshToken: string) => postToken(server, { grant_type: 'refresh_token', refresh_token: refreshToken }, WEB);
+
+  it('returns the same refresh token, valid until revoked or expired (a fixed lifetime); access tokens are new', async () => {
+    const issued = await obtainCode(server, browser, { clientId: 'web', scope: 'openid email offline_access' });
+    const t0 = await expectTokens(await postToken(server, codeForm(issued), WEB));
+    const t1 = await expectTokens(await refresh(t0.refresh_token!));
+    const t2 = await expectTokens(await refresh(t0.refresh_token!));
+    assert.equal(t1.refresh_token, t0.refresh_token);
+    assert.equal(t2.refresh_token, t0.refresh_token);
+    assert.notEqual(t1.access_token, t2.access_token);
+    assert.equal((await introspect(server, t1.access_token)).active, true, 'using it again revokes nothing');
+    // Not sliding: the lifetime counts from issue.
+    server.clock.advance(20 * 86400);
+    await expectTokens(await refresh(t0.refresh_token!));
+    server.clock.advance(10 * 86400 + 1);
+    await expectOAuthError(await refresh(t0.refresh_token!), 400, 'invalid_grant');
+  });
+
+  it('revocation ends it', async () => {
+    const issued = await obtainCode(server, browser, { clientId: 'web', scope: 'openid offline_access' });
+    const t0 = await expectTokens(await postToken(server, codeForm(issued), WEB));
+    const revoked = await fetch(`${server.issuer}/v1/revoke`, {
+      method: 'POST',
+      headers: { ...WEB, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: t0.refresh_token!, token_type_hint: 'refresh_token' }).toString(),
+    });
+    assert.equal(revoked.status, 200);
+    await expectOAuthError(await refresh(t0.refresh_token!), 400, 'invalid_grant');
   });
 });

@@ -37,6 +37,7 @@ describe('provisioning file validation', () => {
     refused(doc({ redirect_uris: ['not a uri'] }), /redirect_uris\/0: is not an absolute URI/);
     refused(doc({ client_secret: undefined }), /client_secret: is required for client_secret_basic/);
     refused(doc({ token_endpoint_auth_method: 'none' }), /client_secret: a public client/);
+    refused(doc({ token_endpoint_auth_method: 'none', client_secret: undefined, rotate_refresh_tokens: false }), /rotate_refresh_tokens: a public client must rotate/);
     refused(doc({ token_endpoint_auth_method: 'private_key_jwt', client_secret: undefined }), /jwks: private_key_jwt needs jwks or jwks_uri/);
     refused(doc({ token_endpoint_auth_method: 'private_key_jwt', client_secret: undefined, jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' }] } }), /jwks\/keys\/0: must not contain private key members/);
     refused(doc({ grant_types: ['magic'] }), /grant_types\/0: must be one of/);

@@ -3,9 +3,12 @@
  * - bound to the client it was issued to (another client's token: invalid_grant);
  * - a narrower `scope` may be asked for, never a wider one;
  * - rotation: every use consumes the token and issues a successor in one transaction; presenting a consumed token
- *   (a replay, or the loser of a race) revokes the whole family (the grant).
+ *   (a replay, or the loser of a race) revokes the whole family (the grant);
+ * - without rotation (a confidential client with `rotate_refresh_tokens: false`) the same token is returned and stays
+ *   valid until it expires or is revoked; only the access token is new.
  */
 import { invalidGrant, invalidScope } from '../errors.js';
+import { isPublicClient } from '../client.js';
 import { sha256 } from '../../keys/secrets.js';
 import { parseScope } from '../scopes.js';
 import { consumeRefreshToken, findRefreshToken } from '../../store/refresh-tokens.js';
@@ -44,9 +47,15 @@ export const refreshTokenGrant: GrantHandler = {
     if (row.consumed_at !== null) throw await replayed();
 
     const base = { userId: row.user_id, grantId: row.grant_id, authTime: row.auth_time, acr: row.acr, amr: JSON.parse(row.amr) as string[], sid: row.sid, claims: row.claims ?? null };
+    const userClaims = JSON.parse(user.claims) as Record<string, unknown>;
+    if (client.metadata.rotate_refresh_tokens === false && !isPublicClient(client)) {
+      const minted = await mintUserTokens(ctx, { ...base, scope, issueRefresh: false, userClaims });
+      await storeTokens(provider.db, minted.access);
+      return { ...minted.response, refresh_token: presented };
+    }
     // The successor keeps the scope of the grant; the access token may be narrower.
     const successor = mintRefreshToken(community, client, { ...base, scope: granted }, now, provider.config.lifetimes);
-    const minted = await mintUserTokens(ctx, { ...base, scope, issueRefresh: false, userClaims: JSON.parse(user.claims) as Record<string, unknown> });
+    const minted = await mintUserTokens(ctx, { ...base, scope, issueRefresh: false, userClaims });
     const rotated = await provider.db.transaction().execute(async (trx) => {
       if (!(await consumeRefreshToken(trx, hash, now))) return false;
       await storeTokens(trx, minted.access, successor);
