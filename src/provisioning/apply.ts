@@ -17,6 +17,7 @@ import { bumpRevision } from '../store/communities.js';
 import { announceChange } from '../runtime/change-watcher.js';
 import { mergeCommunitySettings, prepareServiceCredentials } from './service-api.js';
 import { mergeEamSetting, pendingExternalIds, writeExternalIds } from './eam.js';
+import { isUniqueViolation } from '../store/database.js';
 
 export interface ApplySummary {
   created: string[];
@@ -55,12 +56,6 @@ function upstreamSettings(spec: UpstreamSpec): string {
 function clientMetadata(spec: ClientSpec): string {
   const { client_secret: _secret, ...metadata } = spec;
   return JSON.stringify(metadata);
-}
-
-/** A unique key taken by a concurrent writer (another node applying the same file at start). */
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 /**

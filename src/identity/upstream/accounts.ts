@@ -15,6 +15,7 @@ import { findLinkedUserId, findUsersByEmail, insertLink, insertUser, userHasLink
 import type { Upstream } from './config.js';
 import { UpstreamLoginError } from './errors.js';
 import { wellTypedClaims } from '../../oauth/standard-claims.js';
+import { isUniqueViolation } from '../../store/database.js';
 
 export interface LinkedAccount {
   userId: string;
@@ -30,11 +31,6 @@ export function mapClaims(upstream: Upstream, claims: Record<string, unknown>): 
     if (value !== undefined && value !== null) out[local] = value;
   }
   return wellTypedClaims(out);
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 async function existingMatch(provider: Provider, community: Community, upstream: Upstream, mapped: Record<string, unknown>, claims: Record<string, unknown>): Promise<string | undefined> {
