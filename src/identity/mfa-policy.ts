@@ -15,7 +15,7 @@ import { serviceSettingsOf } from '../service/community-settings.js';
 import { acrValuesDemandMfa, isMultiFactor, levelsDemandMfa } from './acr.js';
 import { essentialAcrValues } from '../oauth/claims-request.js';
 import { hasActiveTotp } from './totp.js';
-import { userCredentials } from '../store/webauthn-credentials.js';
+import { hasUserCredential } from '../store/webauthn-credentials.js';
 import type { LoginState } from './sessions.js';
 
 export const FACTORS = ['otp', 'fido'] as const;
@@ -45,9 +45,10 @@ export async function mfaPolicy(provider: Provider, community: Community, client
 
 /** The factors the user has enrolled: an active TOTP (`otp`), passkeys (`fido`). */
 export async function enrolledFactors(provider: Provider, community: Community, userId: string): Promise<Factor[]> {
+  const [otp, fido] = await Promise.all([hasActiveTotp(provider, userId), hasUserCredential(provider.db, community.id, userId)]);
   const out: Factor[] = [];
-  if (await hasActiveTotp(provider, userId)) out.push('otp');
-  if ((await userCredentials(provider.db, community.id, userId)).length > 0) out.push('fido');
+  if (otp) out.push('otp');
+  if (fido) out.push('fido');
   return out;
 }
 

@@ -24,6 +24,7 @@ import type { SessionTable, UserTable, WebauthnCredentialTable } from '../store/
 import { credentialExists, findUserCredential, insertCredential, recordCredentialUse, userCredentials } from '../store/webauthn-credentials.js';
 import type { Interaction } from './interaction.js';
 import type { LoginState } from './sessions.js';
+import { isObject } from '../oauth/access-token.js';
 
 /** How long a ceremony may take, seconds (the browser's timeout is the same). */
 export const CEREMONY_SECONDS = 300;
@@ -50,7 +51,6 @@ export function passkeyName(raw: string | undefined, fallback: string): string {
 
 const transportsOf = (row: WebauthnCredentialTable) => (JSON.parse(row.transports) as string[]).filter(isTransport);
 const isString = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The browser's credential (PublicKeyCredential.toJSON()) from a form field, checked for shape; undefined if malformed. */
 function parseCredentialJson(raw: string | undefined, fields: readonly string[]): Record<string, unknown> | undefined {

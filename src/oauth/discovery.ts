@@ -4,8 +4,9 @@ import { STANDARD_CLAIMS, STANDARD_SCOPES } from './scopes.js';
 import { LOCALES } from '../ui/i18n.js';
 import { ACR_VALUES_SUPPORTED } from '../identity/acr.js';
 import { RESPONSE_MODES, RESPONSE_TYPES } from './authorize/response-type.js';
+import { ASYMMETRIC_ALGS, HMAC_ALGS } from './client-auth.js';
 
-export const CLIENT_ASSERTION_ALGS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+export const CLIENT_ASSERTION_ALGS = [...HMAC_ALGS, ...ASYMMETRIC_ALGS];
 
 export function endpoints(issuer: string) {
   return {

@@ -3,6 +3,8 @@
  * ID token whose `email_verified` is the string "true" or whose `address` is a string, so claims are typed where they
  * enter Tessera: the provisioning file (schema below) and upstream identity providers (`wellTypedClaims`).
  */
+import { isObject } from './access-token.js';
+
 const STRING_CLAIMS = [
   'name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website',
   'email', 'gender', 'birthdate', 'zoneinfo', 'locale', 'phone_number',
@@ -47,10 +49,10 @@ function typedValue(name: string, value: unknown): unknown {
     return undefined;
   }
   if (name === 'address') {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    if (!isObject(value)) return undefined;
     const out: Record<string, string> = {};
     for (const member of ADDRESS_MEMBERS) {
-      const v = (value as Record<string, unknown>)[member];
+      const v = value[member];
       if (typeof v === 'string') out[member] = v;
     }
     return Object.keys(out).length > 0 ? out : undefined;

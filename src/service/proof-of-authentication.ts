@@ -8,6 +8,7 @@
  */
 import { decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { OAuthError } from '../oauth/errors.js';
+import { ASYMMETRIC_ALGS } from '../oauth/client-auth.js';
 import type { Params } from '../oauth/params.js';
 import type { Community, ResolvedClient } from '../runtime/community-registry.js';
 import type { Provider } from '../runtime/provider.js';
@@ -23,7 +24,6 @@ export const PROOF_PARAM = 'proof_of_authentication_jwt';
 const MAX_PROOF = 8192;
 const MAX_LIFETIME = 300;
 const LEEWAY = 30;
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 const refuse = (description: string) => new OAuthError('access_denied', `proof_of_authentication_jwt ${description}`);
 
@@ -45,7 +45,7 @@ async function verifyProof(provider: Provider, community: Community, client: Res
     ({ payload } = await jwtVerify(token, keys, {
       issuer,
       audience: community.issuer,
-      algorithms: ALGORITHMS,
+      algorithms: ASYMMETRIC_ALGS,
       currentDate: new Date(now * 1000),
       clockTolerance: LEEWAY,
       maxTokenAge: MAX_LIFETIME + LEEWAY,

@@ -6,6 +6,12 @@ export async function userCredentials(db: Db, communityId: string, userId: strin
   return db.selectFrom('webauthn_credentials').selectAll().where('community_id', '=', communityId).where('user_id', '=', userId).orderBy('created_at').orderBy('id').limit(100).execute();
 }
 
+/** Whether the user has any passkey (the MFA policy asks this on every sign-in; no rows are loaded). */
+export async function hasUserCredential(db: Db, communityId: string, userId: string): Promise<boolean> {
+  const row = await db.selectFrom('webauthn_credentials').select('id').where('community_id', '=', communityId).where('user_id', '=', userId).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function findUserCredential(db: Db, communityId: string, userId: string, id: string): Promise<WebauthnCredentialTable | undefined> {
   return db.selectFrom('webauthn_credentials').selectAll().where('id', '=', id).where('community_id', '=', communityId).where('user_id', '=', userId).executeTakeFirst();
 }

@@ -63,7 +63,7 @@ export const authorizationCodeGrant: GrantHandler = {
       nonce: row.nonce,
       issueRefresh: wantsRefreshToken(ctx, scope),
       claims: row.claims ?? null,
-      userClaims: JSON.parse(user.claims) as Record<string, unknown>,
+      ...(row.claims ? { userClaims: JSON.parse(user.claims) as Record<string, unknown> } : {}),
     });
     const redeemed = await provider.db.transaction().execute(async (trx) => {
       if (!(await consumeAuthorizationCode(trx, hash, now))) return false;

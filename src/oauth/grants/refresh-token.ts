@@ -47,7 +47,7 @@ export const refreshTokenGrant: GrantHandler = {
     if (row.consumed_at !== null) throw await replayed();
 
     const base = { userId: row.user_id, grantId: row.grant_id, authTime: row.auth_time, acr: row.acr, amr: JSON.parse(row.amr) as string[], sid: row.sid, claims: row.claims ?? null };
-    const userClaims = JSON.parse(user.claims) as Record<string, unknown>;
+    const userClaims = row.claims ? (JSON.parse(user.claims) as Record<string, unknown>) : undefined;
     if (client.metadata.rotate_refresh_tokens === false && !isPublicClient(client)) {
       const minted = await mintUserTokens(ctx, { ...base, scope, issueRefresh: false, userClaims });
       await storeTokens(provider.db, minted.access);

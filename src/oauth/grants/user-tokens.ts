@@ -18,7 +18,7 @@ export interface UserGrant {
   nonce?: string | null;
   /** False on refresh: the presented refresh token's successor is issued by the caller's rotation. */
   issueRefresh: boolean;
-  /** The claims request (oauth/claims-request.ts), JSON, kept on the tokens; with the user's claims for the ID token. */
+  /** The claims request (oauth/claims-request.ts), JSON, kept on the tokens; with the user's claims for the ID token (needed only with a claims request). */
   claims?: string | null;
   userClaims?: Readonly<Record<string, unknown>>;
 }
@@ -54,7 +54,7 @@ export async function mintUserTokens(ctx: GrantContext, grant: UserGrant): Promi
       amr: grant.amr,
       sid: grant.sid,
       accessToken: access.token,
-      extraClaims: requestedClaimValues('id_token', parseRequestedClaims(grant.claims), grant.userClaims ?? {}),
+      ...(grant.claims ? { extraClaims: requestedClaimValues('id_token', parseRequestedClaims(grant.claims), grant.userClaims ?? {}) } : {}),
     });
   }
   return refresh ? { response, access, refresh } : { response, access };
